@@ -1,0 +1,89 @@
+package dev.ledger.api.problem;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.domain.LedgerRuleViolation;
+import dev.ledger.domain.account.AccountAlreadyExistsException;
+import dev.ledger.domain.account.AccountNotFoundException;
+import dev.ledger.domain.account.CurrencyMismatchException;
+import dev.ledger.domain.account.InsufficientFundsException;
+import dev.ledger.domain.account.VersionConflictException;
+import dev.ledger.domain.money.BalanceOverflowException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+
+/** Renders problems as {@code application/problem+json}, and maps refused commands to problems. */
+@Component
+public class Problems {
+
+    private final ObjectMapper json;
+
+    Problems(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** The body members in the contract's order, then the extensions. */
+    public byte[] body(Problem problem) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", problem.code().type());
+        body.put("title", problem.code().title());
+        body.put("status", problem.status());
+        body.put("detail", problem.detail());
+        body.put("code", problem.code().code());
+        problem.extensions().forEach(body::putIfAbsent);
+        try {
+            return json.writeValueAsBytes(body);
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException("a problem body always serializes", impossible);
+        }
+    }
+
+    /** The headers of a problem response, content type included. */
+    public Map<String, String> headers(Problem problem) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        headers.putAll(problem.headers());
+        return headers;
+    }
+
+    public ResponseEntity<byte[]> response(Problem problem) {
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(problem.status());
+        headers(problem).forEach(builder::header);
+        return builder.body(body(problem));
+    }
+
+    /**
+     * A command refused by a business rule, as the client will see it. Refusals that depend on the
+     * ledger's state are answers (stored for idempotent replay); refusals of malformed input are
+     * not produced here but by validation before any command runs.
+     */
+    public static Problem of(LedgerRuleViolation refusal) {
+        if (refusal instanceof AccountNotFoundException) {
+            return Problem.of(ProblemCode.ACCOUNT_NOT_FOUND, refusal.getMessage());
+        }
+        if (refusal instanceof AccountAlreadyExistsException) {
+            return Problem.of(ProblemCode.ACCOUNT_EXISTS, refusal.getMessage());
+        }
+        if (refusal instanceof InsufficientFundsException) {
+            return Problem.of(ProblemCode.INSUFFICIENT_FUNDS, refusal.getMessage());
+        }
+        if (refusal instanceof CurrencyMismatchException mismatch) {
+            return Problem.of(ProblemCode.CURRENCY_MISMATCH, refusal.getMessage())
+                    .withExtension("accountCurrency", mismatch.accountCurrency());
+        }
+        if (refusal instanceof VersionConflictException conflict) {
+            return Problem.of(ProblemCode.VERSION_CONFLICT, refusal.getMessage())
+                    .withExtension("currentVersion", conflict.currentVersion())
+                    .withHeader(HttpHeaders.ETAG, "\"" + conflict.currentVersion() + "\"");
+        }
+        if (refusal instanceof BalanceOverflowException) {
+            // Well-formed input that this account's balance cannot absorb: a refusal, not bad syntax.
+            return Problem.of(ProblemCode.VALIDATION_FAILED, refusal.getMessage()).withStatus(422);
+        }
+        return Problem.of(ProblemCode.VALIDATION_FAILED, refusal.getMessage());
+    }
+}

@@ -1,0 +1,39 @@
+package dev.ledger.support;
+
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The whole service on a random port against the run's own PostgreSQL database. Every test class
+ * extending this shares one application context; tests keep apart by using fresh account ids.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class IntegrationTest {
+
+    @LocalServerPort
+    private int port;
+
+    protected LedgerClient ledger;
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        TestDatabase database = TestDatabase.get();
+        registry.add("spring.datasource.url", database::url);
+        registry.add("spring.datasource.username", database::user);
+        registry.add("spring.datasource.password", database::password);
+    }
+
+    @BeforeEach
+    void connectClient() {
+        ledger = new LedgerClient("http://127.0.0.1:" + port);
+    }
+
+    /** An id no other test uses, valid as an account id or an idempotency key. */
+    protected static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID();
+    }
+}

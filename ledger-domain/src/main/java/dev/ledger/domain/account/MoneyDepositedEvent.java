@@ -1,0 +1,15 @@
+package dev.ledger.domain.account;
+
+import org.axonframework.serialization.Revision;
+
+@Revision("1")
+public record MoneyDepositedEvent(
+        String accountId,
+        String entryId,
+        long amount,
+        String currency,
+        String reference,
+        long version,
+        long balanceAfter,
+        Origin origin) implements EntryEvent {
+}

@@ -1,0 +1,23 @@
+package dev.ledger.infra;
+
+import dev.ledger.infra.command.CommandProperties;
+import dev.ledger.infra.inbox.IdempotencyProperties;
+import java.time.Clock;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+@Configuration(proxyBeanMethods = false)
+@EnableScheduling
+@EnableConfigurationProperties({CommandProperties.class, IdempotencyProperties.class})
+public class LedgerInfraConfiguration {
+
+    /** All time in the ledger comes from here, in UTC. */
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+}
