@@ -24,12 +24,7 @@ class ProblemErrorController implements ErrorController {
     ResponseEntity<byte[]> error(HttpServletRequest request) {
         Object attribute = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = attribute instanceof Integer code ? code : 500;
-        return problems.response(problemFor(status));
-    }
-
-    /** The problem for an error status that no handler in the application chose a problem for. */
-    static Problem problemFor(int status) {
-        return switch (status) {
+        Problem problem = switch (status) {
             case 404 -> Problem.of(ProblemCode.NOT_FOUND, "no such resource");
             case 405 -> Problem.of(ProblemCode.METHOD_NOT_ALLOWED, "this resource does not support that method");
             case 413 -> Problem.of(ProblemCode.PAYLOAD_TOO_LARGE, "the request body is too large");
@@ -39,5 +34,6 @@ class ProblemErrorController implements ErrorController {
                     : Problem.of(ProblemCode.MALFORMED_REQUEST, "the request could not be understood")
                     .withStatus(status >= 400 ? status : 400);
         };
+        return problems.response(problem);
     }
 }
