@@ -57,6 +57,25 @@ public class Problems {
     }
 
     /**
+     * The problem for an error status raised outside the controllers (by the servlet container or
+     * a filter), where nothing more than the status is known.
+     */
+    public static Problem forStatus(int status) {
+        return switch (status) {
+            case 404 -> Problem.of(ProblemCode.NOT_FOUND, "no such resource");
+            case 405 -> Problem.of(ProblemCode.METHOD_NOT_ALLOWED, "this resource does not support that method");
+            case 413 -> Problem.of(ProblemCode.PAYLOAD_TOO_LARGE, "the request body is too large");
+            case 415 -> Problem.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+            case 503 -> Problem.of(ProblemCode.OVERLOADED, "the service is unavailable; retry later")
+                    .withHeader(HttpHeaders.RETRY_AFTER, "1");
+            default -> status >= 500
+                    ? Problem.of(ProblemCode.INTERNAL_ERROR, "an unexpected error occurred")
+                    : Problem.of(ProblemCode.MALFORMED_REQUEST, "the request could not be understood")
+                    .withStatus(status >= 400 ? status : 400);
+        };
+    }
+
+    /**
      * A command refused by a business rule, as the client will see it. Refusals that depend on the
      * ledger's state are answers (stored for idempotent replay); refusals of malformed input are
      * not produced here but by validation before any command runs.
