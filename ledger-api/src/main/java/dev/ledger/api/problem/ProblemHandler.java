@@ -93,7 +93,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             case 400 -> badRequest(failure);
             case 404 -> Problem.of(ProblemCode.NOT_FOUND, "no such resource");
             case 405 -> Problem.of(ProblemCode.METHOD_NOT_ALLOWED, "this resource does not support that method");
-            case 406 -> Problem.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "responses are application/json only");
+            // The contract has no code of its own for an unacceptable Accept header; the status stays 406.
+            case 406 -> Problem.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "responses are application/json only")
+                    .withStatus(406);
             case 413 -> Problem.of(ProblemCode.PAYLOAD_TOO_LARGE, "the request body is too large");
             case 415 -> Problem.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
             case 503 -> Problem.of(ProblemCode.OVERLOADED, "the service is overloaded; retry later")
