@@ -70,6 +70,7 @@ class AccountsController {
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
     @ApiResponse(responseCode = "422", description = "idempotency-key-reused",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
+    @WriteResponses
     @IdempotencyKeyParameter
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<byte[]> open(@RequestHeader(name = IdempotentRequests.HEADER, required = false) String key,
@@ -91,14 +92,17 @@ class AccountsController {
     @Operation(summary = "Read an account")
     @ApiResponse(responseCode = "200", description = "The account; ETag carries its version",
             content = @Content(schema = @Schema(implementation = AccountResponse.class)))
+    @ApiResponse(responseCode = "400", description = "validation-failed: a malformed account id or minVersion",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
     @ApiResponse(responseCode = "404", description = "account-not-found",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
     @ApiResponse(responseCode = "503", description = "projection-behind: minVersion not reached; Retry-After set",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
     @GetMapping("/{accountId}")
     ResponseEntity<AccountResponse> get(
-            @PathVariable String accountId,
-            @Parameter(description = "Answer only once the account has reached this version (read your writes)")
+            @AccountIdParameter @PathVariable String accountId,
+            @Parameter(description = "Answer only once the account has reached this version (read your writes)",
+                    schema = @Schema(type = "integer", format = "int64", minimum = "0"))
             @RequestParam(required = false) String minVersion) {
         String id = RequestValues.accountId(accountId);
         long wanted = RequestValues.longParameter("minVersion", minVersion, 0, Long.MAX_VALUE, 0);
@@ -114,13 +118,19 @@ class AccountsController {
     @Operation(summary = "An account's history, oldest first, for auditors")
     @ApiResponse(responseCode = "200", description = "A page of consecutive versions",
             content = @Content(schema = @Schema(implementation = EventsPage.class)))
+    @ApiResponse(responseCode = "400", description = "validation-failed: a malformed account id, afterVersion or limit",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
     @ApiResponse(responseCode = "404", description = "account-not-found",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
     @GetMapping("/{accountId}/events")
-    EventsPage events(@PathVariable String accountId,
-                      @Parameter(description = "Start after this version; default 0")
+    EventsPage events(@AccountIdParameter @PathVariable String accountId,
+                      @Parameter(description = "Start after this version; default 0",
+                              schema = @Schema(type = "integer", format = "int64", minimum = "0",
+                                      defaultValue = "0"))
                       @RequestParam(required = false) String afterVersion,
-                      @Parameter(description = "1 to 1000; default 100")
+                      @Parameter(description = "1 to 1000; default 100",
+                              schema = @Schema(type = "integer", format = "int32", minimum = "1", maximum = "1000",
+                                      defaultValue = "100"))
                       @RequestParam(required = false) String limit) {
         String id = RequestValues.accountId(accountId);
         long after = RequestValues.longParameter("afterVersion", afterVersion, 0, Long.MAX_VALUE - 1, 0);
@@ -133,10 +143,11 @@ class AccountsController {
     @Operation(summary = "Deposit money", requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(
             required = true, content = @Content(schema = @Schema(implementation = MoneyRequest.class))))
     @EntryResponses
+    @WriteResponses
     @IdempotencyKeyParameter
     @IfMatchParameter
     @PostMapping(path = "/{accountId}/deposits", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<byte[]> deposit(@PathVariable String accountId,
+    ResponseEntity<byte[]> deposit(@AccountIdParameter @PathVariable String accountId,
                                    @RequestHeader(name = IdempotentRequests.HEADER, required = false) String key,
                                    @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                    @RequestBody(required = false) JsonNode body) {
@@ -146,10 +157,11 @@ class AccountsController {
     @Operation(summary = "Withdraw money", requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(
             required = true, content = @Content(schema = @Schema(implementation = MoneyRequest.class))))
     @EntryResponses
+    @WriteResponses
     @IdempotencyKeyParameter
     @IfMatchParameter
     @PostMapping(path = "/{accountId}/withdrawals", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<byte[]> withdraw(@PathVariable String accountId,
+    ResponseEntity<byte[]> withdraw(@AccountIdParameter @PathVariable String accountId,
                                     @RequestHeader(name = IdempotentRequests.HEADER, required = false) String key,
                                     @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                     @RequestBody(required = false) JsonNode body) {
@@ -196,10 +208,29 @@ class AccountsController {
     @interface IdempotencyKeyParameter {
     }
 
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.PARAMETER)
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.PATH, description = "1-64 characters from [A-Za-z0-9_-]; anything else is a 400",
+            schema = @Schema(type = "string", pattern = "^[A-Za-z0-9_-]{1,64}$", minLength = 1, maxLength = 64))
+    @interface AccountIdParameter {
+    }
+
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @ApiResponse(responseCode = "413", description = "payload-too-large: the body exceeds the request size limit",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
+    @ApiResponse(responseCode = "415", description = "unsupported-media-type: send the body as application/json",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
+    @ApiResponse(responseCode = "503", description = "overloaded: the account or database is busy; Retry-After set,"
+            + " retry with the same Idempotency-Key",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemBody.class)))
+    @interface WriteResponses {
+    }
+
     @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
     @Parameter(in = ParameterIn.HEADER, name = HttpHeaders.IF_MATCH, required = false,
-            description = "\"<version>\": write only if the account is still at that version, else 412",
-            schema = @Schema(type = "string", example = "\"3\""))
+            description = "\"<version>\" (quotes included): write only if the account is still at that version,"
+                    + " else 412; * matches any version",
+            schema = @Schema(type = "string", pattern = "^(\\*|\"[0-9]+\")$", example = "\"\\\"3\\\"\""))
     @interface IfMatchParameter {
     }
 

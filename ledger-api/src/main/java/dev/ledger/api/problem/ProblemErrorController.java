@@ -1,5 +1,6 @@
 package dev.ledger.api.problem;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.web.servlet.error.ErrorController;
@@ -11,6 +12,7 @@ import org.springframework.web.bind.annotation.RestController;
  * Answers errors raised before a request reaches a controller (the servlet container refusing a
  * URL, a filter failing) with a problem body too, instead of the framework's own error page.
  */
+@Hidden
 @RestController
 class ProblemErrorController implements ErrorController {
 
