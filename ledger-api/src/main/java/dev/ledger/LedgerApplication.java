@@ -1,10 +1,13 @@
 package dev.ledger;
 
+import dev.ledger.api.account.ReadProperties;
 import dev.ledger.api.web.DatabaseBootstrap;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 @SpringBootApplication
+@EnableConfigurationProperties(ReadProperties.class)
 public class LedgerApplication {
 
     public static void main(String[] args) {

@@ -84,7 +84,9 @@ public final class LedgerClient {
                 "{\"amount\":" + amount + ",\"currency\":\"" + currency + "\"}");
     }
 
+    /** Reads the account from the read model once everything written so far has been relayed. */
     public Reply account(String accountId) {
+        Projections.awaitSettled();
         return get("/api/v1/accounts/" + accountId);
     }
 

@@ -13,7 +13,11 @@ import dev.ledger.domain.account.AccountIds;
 import dev.ledger.domain.money.CurrencyCode;
 import dev.ledger.domain.money.Money;
 import dev.ledger.infra.account.AccountHistory;
-import dev.ledger.infra.account.AccountHistory.AccountState;
+import dev.ledger.infra.projection.ReadModels;
+import dev.ledger.infra.projection.ReadModels.AccountBalance;
+import dev.ledger.api.problem.Problem;
+import java.time.Duration;
+import java.util.Optional;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
@@ -51,13 +55,17 @@ class AccountsController {
     private final AccountWrites writes;
     private final AccountHistory history;
     private final RequestClient client;
+    private final ReadModels readModels;
+    private final ReadProperties reads;
 
     AccountsController(IdempotentRequests idempotent, AccountWrites writes, AccountHistory history,
-                       RequestClient client) {
+                       RequestClient client, ReadModels readModels, ReadProperties reads) {
         this.idempotent = idempotent;
         this.writes = writes;
         this.history = history;
         this.client = client;
+        this.readModels = readModels;
+        this.reads = reads;
     }
 
     @Operation(summary = "Open an account", requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(
@@ -89,7 +97,9 @@ class AccountsController {
                 List.of(accountId), writes.open(accountId, currency, overdraftLimit, client.clientId()));
     }
 
-    @Operation(summary = "Read an account")
+    @Operation(summary = "Read an account", description = "Answers from the read model. With minVersion it"
+            + " waits (at most ledger.reads.min-version-wait-max, default 2 s) until the read model has applied"
+            + " that version, so a client can read its own write.")
     @ApiResponse(responseCode = "200", description = "The account; ETag carries its version",
             content = @Content(schema = @Schema(implementation = AccountResponse.class)))
     @ApiResponse(responseCode = "400", description = "validation-failed: a malformed account id or minVersion",
@@ -106,13 +116,24 @@ class AccountsController {
             @RequestParam(required = false) String minVersion) {
         String id = RequestValues.accountId(accountId);
         long wanted = RequestValues.longParameter("minVersion", minVersion, 0, Long.MAX_VALUE, 0);
-        AccountState state = history.current(id);
-        if (state.version() < wanted) {
-            throw new ProblemException(dev.ledger.api.problem.Problem.of(ProblemCode.PROJECTION_BEHIND,
-                            "account " + id + " is at version " + state.version() + ", not yet " + wanted)
+        Optional<AccountBalance> found = readModels.awaitAccount(id, Math.max(wanted, 1),
+                wanted > 0 ? reads.minVersionWaitMax() : Duration.ZERO);
+        if (found.isEmpty() && wanted == 0 && history.exists(id)) {
+            // Opened but not projected yet: the client just created it, so give the projection a moment.
+            found = readModels.awaitAccount(id, 1, reads.minVersionWaitMax());
+        }
+        if (found.isEmpty() && !history.exists(id)) {
+            throw new ProblemException(ProblemCode.ACCOUNT_NOT_FOUND, "account " + id + " does not exist");
+        }
+        long reached = found.map(AccountBalance::version).orElse(0L);
+        if (found.isEmpty() || reached < wanted) {
+            throw new ProblemException(Problem.of(ProblemCode.PROJECTION_BEHIND, "the read model of account " + id
+                            + " is at version " + reached + ", not yet " + Math.max(wanted, 1))
+                    .withExtension("currentVersion", reached)
                     .withHeader(HttpHeaders.RETRY_AFTER, "1"));
         }
-        return ResponseEntity.ok().eTag("\"" + state.version() + "\"").body(AccountResponse.of(state));
+        AccountBalance account = found.get();
+        return ResponseEntity.ok().eTag("\"" + account.version() + "\"").body(AccountResponse.of(account));
     }
 
     @Operation(summary = "An account's history, oldest first, for auditors")

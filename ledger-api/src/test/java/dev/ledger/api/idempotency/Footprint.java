@@ -1,6 +1,7 @@
 package dev.ledger.api.idempotency;
 
 import dev.ledger.api.idempotency.Wire.Answer;
+import dev.ledger.support.Projections;
 
 /**
  * Everything a request could have left behind on one account: its version and balance as the API
@@ -12,6 +13,7 @@ import dev.ledger.api.idempotency.Wire.Answer;
 record Footprint(long version, long balance, long events, long storedAnswers) {
 
     static Footprint of(Wire wire, String accountId) {
+        Projections.awaitSettled();
         Answer read = wire.get("/api/v1/accounts/" + accountId);
         long version = 0;
         long balance = 0;

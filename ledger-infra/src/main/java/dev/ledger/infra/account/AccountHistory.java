@@ -28,6 +28,10 @@ public class AccountHistory {
         this.eventStore = eventStore;
     }
 
+    public boolean exists(String accountId) {
+        return eventStore.lastSequenceNumberFor(accountId).isPresent();
+    }
+
     public AccountState current(String accountId) {
         long lastSequence = eventStore.lastSequenceNumberFor(accountId)
                 .orElseThrow(() -> new AccountNotFoundException(accountId));

@@ -1,0 +1,63 @@
+package dev.ledger.infra.account;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+
+/**
+ * The columns a {@link LedgerEntry} occupies in the outbox and the feed, and how it is read from
+ * and written to them.
+ */
+public final class LedgerEntryColumns {
+
+    public static final String NAMES = "account_id, version, type, amount, currency, balance_after, overdraft_limit,"
+            + " occurred_at, entry_id, transfer_id, reference, request_id, client_id";
+
+    public static final String PLACEHOLDERS = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+    public static final int COUNT = 13;
+
+    private LedgerEntryColumns() {
+    }
+
+    /** Reads an entry whose columns start at {@code first}, in the order of {@link #NAMES}. */
+    public static LedgerEntry read(ResultSet rs, int first) throws SQLException {
+        return new LedgerEntry(rs.getString(first), rs.getLong(first + 1), rs.getString(first + 2),
+                nullableLong(rs, first + 3), rs.getString(first + 4), rs.getLong(first + 5),
+                nullableLong(rs, first + 6), rs.getTimestamp(first + 7).toInstant(), rs.getString(first + 8),
+                rs.getString(first + 9), rs.getString(first + 10), rs.getString(first + 11),
+                rs.getString(first + 12));
+    }
+
+    /** Binds an entry to parameters starting at {@code first}, in the order of {@link #NAMES}. */
+    public static void bind(PreparedStatement statement, int first, LedgerEntry entry) throws SQLException {
+        statement.setString(first, entry.accountId());
+        statement.setLong(first + 1, entry.version());
+        statement.setString(first + 2, entry.type());
+        setNullableLong(statement, first + 3, entry.amount());
+        statement.setString(first + 4, entry.currency());
+        statement.setLong(first + 5, entry.balanceAfter());
+        setNullableLong(statement, first + 6, entry.overdraftLimit());
+        statement.setTimestamp(first + 7, Timestamp.from(entry.occurredAt()));
+        statement.setString(first + 8, entry.entryId());
+        statement.setString(first + 9, entry.transferId());
+        statement.setString(first + 10, entry.reference());
+        statement.setString(first + 11, entry.requestId());
+        statement.setString(first + 12, entry.clientId());
+    }
+
+    private static Long nullableLong(ResultSet rs, int index) throws SQLException {
+        long value = rs.getLong(index);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static void setNullableLong(PreparedStatement statement, int index, Long value) throws SQLException {
+        if (value == null) {
+            statement.setNull(index, Types.BIGINT);
+        } else {
+            statement.setLong(index, value);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.ledger.infra.outbox;
+
+import dev.ledger.infra.account.LedgerEntry;
+import dev.ledger.infra.account.LedgerEntryColumns;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/** The outbox table and the relay's dead letters. */
+@Repository
+public class OutboxStore {
+
+    /** Advisory lock (two-int key space) held by the one relay round running at a time. */
+    static final int LOCK_CLASS = 0x1ed9e7;
+    static final int RELAY_LOCK = 1;
+
+    private static final String COLUMNS = LedgerEntryColumns.NAMES;
+
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+    private final RelaySignal signal;
+
+    OutboxStore(JdbcTemplate jdbc, Clock clock, RelaySignal signal) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.signal = signal;
+    }
+
+    /** Writes the entries in the caller's transaction and wakes the relay once it commits. */
+    void append(List<LedgerEntry> entries) {
+        jdbc.batchUpdate("insert into outbox_event (" + COLUMNS + ") values (" + LedgerEntryColumns.PLACEHOLDERS + ")",
+                entries, entries.size(), (statement, entry) -> LedgerEntryColumns.bind(statement, 1, entry));
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                signal.wake();
+            }
+        });
+    }
+
+    /** Tries the relay lock for the current transaction; false when another relay round holds it. */
+    boolean tryRelayLock() {
+        return Boolean.TRUE.equals(jdbc.queryForObject("select pg_try_advisory_xact_lock(?, ?)", Boolean.class,
+                LOCK_CLASS, RELAY_LOCK));
+    }
+
+    /**
+     * Undelivered rows, oldest first, leaving out accounts parked behind a failed delivery. Rows
+     * are never skipped by position: a row whose transaction commits late is simply pending until
+     * it is visible, and then it is the oldest pending row of its account.
+     */
+    List<PendingEntry> pending(int limit) {
+        return jdbc.query("select id, " + COLUMNS + " from outbox_event o where relayed_at is null"
+                + " and not exists (select 1 from relay_dead_letter d where d.account_id = o.account_id)"
+                + " order by id limit ?", PENDING, limit);
+    }
+
+    void markRelayed(List<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        jdbc.update("update outbox_event set relayed_at = ? where id = any(?)",
+                Timestamp.from(clock.instant()), ids.toArray(Long[]::new));
+    }
+
+    /** Parks an account behind its failed event; its later events wait until it is retried. */
+    void park(String accountId, long version, String error) {
+        jdbc.update("""
+                insert into relay_dead_letter (account_id, version, error, attempts, parked_at)
+                values (?, ?, ?, 1, ?)
+                on conflict (account_id) do update
+                    set version = excluded.version, error = excluded.error,
+                        attempts = relay_dead_letter.attempts + 1, parked_at = excluded.parked_at
+                """, accountId, version, truncate(error), Timestamp.from(clock.instant()));
+    }
+
+    public List<DeadLetter> deadLetters(int limit) {
+        return jdbc.query("select account_id, version, error, attempts, parked_at from relay_dead_letter"
+                + " order by parked_at, account_id limit ?", (rs, row) -> new DeadLetter(rs.getString(1),
+                rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getTimestamp(5).toInstant()), limit);
+    }
+
+    /** Releases a parked account so the relay delivers its events again, from the failed one on. */
+    public boolean release(String accountId) {
+        boolean released = jdbc.update("delete from relay_dead_letter where account_id = ?", accountId) > 0;
+        if (released) {
+            signal.wake();
+        }
+        return released;
+    }
+
+    public long deadLetterCount() {
+        Long count = jdbc.queryForObject("select count(*) from relay_dead_letter", Long.class);
+        return count == null ? 0 : count;
+    }
+
+    public long backlog() {
+        Long count = jdbc.queryForObject("select count(*) from outbox_event where relayed_at is null", Long.class);
+        return count == null ? 0 : count;
+    }
+
+    /** Seconds since the oldest undelivered row was written; 0 when nothing waits. */
+    public double backlogAgeSeconds() {
+        Double age = jdbc.queryForObject("select coalesce(extract(epoch from (now() - min(created_at))), 0)"
+                + " from outbox_event where relayed_at is null", Double.class);
+        return age == null ? 0 : age;
+    }
+
+    private static String truncate(String error) {
+        String text = error == null ? "unknown failure" : error;
+        return text.length() <= 1000 ? text : text.substring(0, 1000);
+    }
+
+    private static final RowMapper<PendingEntry> PENDING =
+            (rs, row) -> new PendingEntry(rs.getLong(1), LedgerEntryColumns.read(rs, 2));
+
+    /** An outbox row waiting for delivery. */
+    public record PendingEntry(long id, LedgerEntry entry) {
+    }
+
+    /** An account parked behind the delivery that failed. */
+    public record DeadLetter(String accountId, long version, String error, int attempts, java.time.Instant parkedAt) {
+    }
+}

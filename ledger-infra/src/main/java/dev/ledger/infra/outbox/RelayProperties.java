@@ -1,0 +1,27 @@
+package dev.ledger.infra.outbox;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * @param enabled      whether this instance runs a relay worker (every instance may; one relays at a time)
+ * @param batchSize    outbox rows delivered per round
+ * @param pollInterval how long an idle relay waits for a wake-up before it looks again, which bounds
+ *                     how late it notices rows committed by other instances
+ */
+@ConfigurationProperties("ledger.relay")
+public record RelayProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("500") int batchSize,
+        @DefaultValue("PT0.1S") Duration pollInterval) {
+
+    public RelayProperties {
+        if (batchSize < 1 || batchSize > 10_000) {
+            throw new IllegalArgumentException("ledger.relay.batch-size must be 1..10000");
+        }
+        if (pollInterval.isNegative() || pollInterval.isZero() || pollInterval.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException("ledger.relay.poll-interval must be positive and at most 1 minute");
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package dev.ledger.infra.projection;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.infra.account.LedgerEntry;
+import dev.ledger.infra.account.LedgerEntryColumns;
+import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Timestamp;
+import javax.sql.DataSource;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The consumer of relayed events: appends them to the global feed and applies them to the read
+ * models (balances, statement lines), all in one transaction per delivery so that a feed
+ * position and the balances it produced are always seen together.
+ *
+ * <p>Its inbox is each account's last applied version ({@code account_balance.version}): only
+ * the next version is applied; an older one is a duplicate and is dropped, a newer one arrived
+ * ahead of its predecessor and is held until the predecessor comes. Both are counted. A failure
+ * while applying one account rolls back that account only (a savepoint) and is reported, so the
+ * relay parks that account while every other account goes on.
+ */
+@Component
+public class LedgerProjector {
+
+    static final int LOCK_CLASS = 0x1ed9e7;
+    static final int PROJECTOR_LOCK = 2;
+
+    /** The most held events drained for one account after each applied event. */
+    static final int HELD_DRAIN_MAX = 1000;
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate ownTransaction;
+    private final DataSource dataSource;
+    private final ObjectMapper json;
+    private final ProjectionMetrics metrics;
+    private final Clock clock;
+
+    LedgerProjector(JdbcTemplate jdbc, DataSource dataSource, PlatformTransactionManager transactions,
+                    @Qualifier("defaultAxonObjectMapper") ObjectMapper json, ProjectionMetrics metrics, Clock clock) {
+        this.jdbc = jdbc;
+        this.ownTransaction = new TransactionTemplate(transactions);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.dataSource = dataSource;
+        this.json = json;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /**
+     * Delivers a batch in a transaction of its own, which commits before this returns.
+     *
+     * @return the outbox ids now delivered, and the accounts whose delivery failed
+     */
+    public Delivery deliver(List<PendingEntry> batch) {
+        return ownTransaction.execute(status -> {
+            jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_CLASS, PROJECTOR_LOCK);
+            Long max = jdbc.queryForObject("select coalesce(max(position), 0) from event_feed", Long.class);
+            Positions positions = new Positions(max == null ? 0 : max);
+            Map<String, List<PendingEntry>> byAccount = new LinkedHashMap<>();
+            for (PendingEntry pending : batch) {
+                byAccount.computeIfAbsent(pending.entry().accountId(), id -> new ArrayList<>()).add(pending);
+            }
+            List<Long> delivered = new ArrayList<>(batch.size());
+            Map<String, Failure> failed = new LinkedHashMap<>();
+            for (Map.Entry<String, List<PendingEntry>> account : byAccount.entrySet()) {
+                long before = positions.last;
+                long[] current = new long[1];
+                Savepoint savepoint = setSavepoint();
+                try {
+                    applyAccount(account.getKey(), account.getValue(), positions, current);
+                    releaseSavepoint(savepoint);
+                    account.getValue().forEach(pending -> delivered.add(pending.id()));
+                } catch (RuntimeException failure) {
+                    rollbackTo(savepoint);
+                    positions.last = before;
+                    failed.put(account.getKey(), new Failure(current[0], describe(failure)));
+                }
+            }
+            return new Delivery(delivered, failed);
+        });
+    }
+
+    /*
+     * Savepoints straight on the transaction's JDBC connection: Spring's nested transactions need
+     * savepoint support from the JPA dialect, which Hibernate's does not offer.
+     */
+    private Savepoint setSavepoint() {
+        try {
+            return DataSourceUtils.getConnection(dataSource).setSavepoint();
+        } catch (SQLException failure) {
+            throw new IllegalStateException("cannot set a savepoint", failure);
+        }
+    }
+
+    private void releaseSavepoint(Savepoint savepoint) {
+        try {
+            DataSourceUtils.getConnection(dataSource).releaseSavepoint(savepoint);
+        } catch (SQLException failure) {
+            throw new IllegalStateException("cannot release a savepoint", failure);
+        }
+    }
+
+    private void rollbackTo(Savepoint savepoint) {
+        try {
+            DataSourceUtils.getConnection(dataSource).rollback(savepoint);
+        } catch (SQLException failure) {
+            throw new IllegalStateException("cannot roll back to a savepoint", failure);
+        }
+    }
+
+    private void applyAccount(String accountId, List<PendingEntry> entries, Positions positions, long[] failing) {
+        List<Long> found = jdbc.queryForList(
+                "select version from account_balance where account_id = ? for update", Long.class, accountId);
+        long current = found.isEmpty() ? 0 : found.get(0);
+        for (PendingEntry pending : entries) {
+            LedgerEntry entry = pending.entry();
+            failing[0] = entry.version();
+            if (entry.version() <= current) {
+                metrics.duplicateDropped();
+                continue;
+            }
+            if (entry.version() > current + 1) {
+                hold(entry);
+                continue;
+            }
+            apply(entry, positions.next());
+            current = drainHeld(accountId, entry.version(), positions);
+        }
+    }
+
+    private void hold(LedgerEntry entry) {
+        metrics.gapHeld();
+        jdbc.update("insert into projection_held (account_id, version, entry, held_at) values (?, ?, ?, ?)"
+                        + " on conflict (account_id, version) do nothing",
+                entry.accountId(), entry.version(), write(entry), Timestamp.from(clock.instant()));
+    }
+
+    /** Applies held events that have become next in line; returns the account's version after. */
+    private long drainHeld(String accountId, long current, Positions positions) {
+        for (int drained = 0; drained < HELD_DRAIN_MAX; drained++) {
+            List<String> held = jdbc.queryForList("delete from projection_held where account_id = ? and version = ?"
+                    + " returning entry", String.class, accountId, current + 1);
+            if (held.isEmpty()) {
+                return current;
+            }
+            apply(read(held.get(0)), positions.next());
+            current++;
+        }
+        return current;
+    }
+
+    private void apply(LedgerEntry entry, long position) {
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.update("insert into event_feed (position, relayed_at, " + LedgerEntryColumns.NAMES + ") values (?, ?, "
+                + LedgerEntryColumns.PLACEHOLDERS + ")", statement -> {
+                    statement.setLong(1, position);
+                    statement.setTimestamp(2, now);
+                    LedgerEntryColumns.bind(statement, 3, entry);
+                });
+        if (entry.version() == 1) {
+            if (!LedgerEntry.ACCOUNT_OPENED.equals(entry.type()) || entry.balanceAfter() != 0) {
+                throw new IllegalStateException("version 1 of " + entry.accountId() + " is not an opening");
+            }
+            jdbc.update("insert into account_balance (account_id, currency, balance, overdraft_limit, version,"
+                            + " position, updated_at) values (?, ?, 0, ?, 1, ?, ?)",
+                    entry.accountId(), entry.currency(), entry.overdraftLimit(), position, now);
+        } else {
+            // The balance an event records must be the previous balance plus its amount; anything
+            // else means the read model and the stream disagree, and the account must stop here.
+            int updated = jdbc.update("update account_balance set balance = ?, version = ?, position = ?,"
+                            + " updated_at = ? where account_id = ? and version = ? and currency = ?"
+                            + " and balance + ? = ?",
+                    entry.balanceAfter(), entry.version(), position, now, entry.accountId(), entry.version() - 1,
+                    entry.currency(), entry.delta(), entry.balanceAfter());
+            if (updated != 1) {
+                throw new IllegalStateException("account " + entry.accountId() + " version " + entry.version()
+                        + " does not follow the read model's balance");
+            }
+        }
+        jdbc.update("insert into statement_line (account_id, version, position, type, amount, currency, balance_after,"
+                        + " occurred_at, entry_id, transfer_id, reference) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                entry.accountId(), entry.version(), position, entry.type(), entry.amount(), entry.currency(),
+                entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(), entry.transferId(),
+                entry.reference());
+        metrics.applied(Duration.between(entry.occurredAt(), clock.instant()));
+    }
+
+    private String write(LedgerEntry entry) {
+        try {
+            return json.writeValueAsString(entry);
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException("a ledger entry always serializes", impossible);
+        }
+    }
+
+    private LedgerEntry read(String stored) {
+        try {
+            return json.readValue(stored, LedgerEntry.class);
+        } catch (JsonProcessingException corrupt) {
+            throw new IllegalStateException("a held entry is not readable", corrupt);
+        }
+    }
+
+    private static String describe(RuntimeException failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.length() > 500 ? message.substring(0, 500) : message;
+    }
+
+    /** Feed positions handed out in this delivery. */
+    private static final class Positions {
+        private long last;
+
+        private Positions(long last) {
+            this.last = last;
+        }
+
+        private long next() {
+            return ++last;
+        }
+    }
+
+    /** Why one account's delivery failed, and at which version. */
+    public record Failure(long version, String error) {
+    }
+
+    /**
+     * @param deliveredIds outbox ids the consumer has taken (applied, dropped as duplicates, or held)
+     * @param failed       accounts whose events were not taken, to be parked
+     */
+    public record Delivery(List<Long> deliveredIds, Map<String, Failure> failed) {
+    }
+}

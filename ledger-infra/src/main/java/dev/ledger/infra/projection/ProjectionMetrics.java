@@ -1,0 +1,59 @@
+package dev.ledger.infra.projection;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import org.springframework.stereotype.Component;
+
+/** What the read-model consumer counts: duplicates dropped, gaps held, and how far it lags. */
+@Component
+public class ProjectionMetrics {
+
+    private final Counter duplicates;
+    private final Counter gaps;
+    private final Counter outOfOrder;
+    private final Timer lag;
+
+    ProjectionMetrics(MeterRegistry registry) {
+        duplicates = Counter.builder("ledger.projection.duplicates.dropped")
+                .description("Relayed events dropped because the read model had already applied them")
+                .register(registry);
+        gaps = Counter.builder("ledger.projection.gaps.held")
+                .description("Relayed events held because an earlier version of their account had not arrived")
+                .register(registry);
+        outOfOrder = Counter.builder("ledger.projection.out.of.order")
+                .description("Relayed events that arrived other than as their account's next version")
+                .register(registry);
+        lag = Timer.builder("ledger.projection.lag")
+                .description("From a command's acceptance to its event being applied to the read models")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    void duplicateDropped() {
+        duplicates.increment();
+        outOfOrder.increment();
+    }
+
+    void gapHeld() {
+        gaps.increment();
+        outOfOrder.increment();
+    }
+
+    void applied(Duration sinceAccepted) {
+        lag.record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
+    }
+
+    public double duplicatesDropped() {
+        return duplicates.count();
+    }
+
+    public double gapsHeld() {
+        return gaps.count();
+    }
+
+    public double outOfOrderDetections() {
+        return outOfOrder.count();
+    }
+}

@@ -1,0 +1,242 @@
+package dev.ledger.infra.projection;
+
+import dev.ledger.domain.account.AccountEvent;
+import dev.ledger.infra.account.LedgerEntry;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.axonframework.serialization.Serializer;
+import org.axonframework.serialization.SimpleSerializedObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Rebuilds the read models (balances and statement lines) from the event store, the source of
+ * truth. It holds the consumer's lock for the whole rebuild, so no delivery interleaves, and it
+ * replays exactly the events the feed has delivered: afterwards the read models are what live
+ * delivery would have produced, and delivery carries on from where it was. One rebuild runs at a
+ * time, in the background; its progress (percentage, events per second) is in {@link #status()}
+ * and the log. A rebuild that finds a stream it cannot fold rolls back and leaves the read models
+ * as they were.
+ */
+@Service
+public class ReadModelRebuild {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadModelRebuild.class);
+    private static final int FETCH_SIZE = 2000;
+    private static final int WRITE_BATCH_SIZE = 1000;
+    private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(2);
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final Serializer serializer;
+    private final Clock clock;
+    private final AtomicReference<Status> status = new AtomicReference<>(Status.idle());
+
+    ReadModelRebuild(JdbcTemplate jdbc, PlatformTransactionManager transactions,
+                     @Qualifier("eventSerializer") Serializer serializer, Clock clock) {
+        this.jdbc = jdbc;
+        this.transactions = new TransactionTemplate(transactions);
+        this.serializer = serializer;
+        this.clock = clock;
+    }
+
+    public Status status() {
+        return status.get();
+    }
+
+    /** Starts a rebuild in the background unless one is running; returns the status either way. */
+    public synchronized Status start() {
+        if (status.get().state() == State.RUNNING) {
+            return status.get();
+        }
+        status.set(Status.running(clock.instant(), 0, 0));
+        Thread worker = new Thread(this::runQuietly, "read-model-rebuild");
+        worker.setDaemon(true);
+        worker.start();
+        return status.get();
+    }
+
+    /** Rebuilds in the calling thread; returns the final status. */
+    public Status run() {
+        Instant started = clock.instant();
+        status.set(Status.running(started, 0, 0));
+        long applied = transactions.execute(tx -> rebuild(started));
+        Status done = status.get().finished(State.SUCCEEDED, clock.instant(), applied, null);
+        status.set(done);
+        log.info("Read-model rebuild done: {} events in {} ms ({} events/s)", applied,
+                Duration.between(started, done.finishedAt()).toMillis(), Math.round(done.eventsPerSecond()));
+        return done;
+    }
+
+    private void runQuietly() {
+        try {
+            run();
+        } catch (RuntimeException failure) {
+            log.error("Read-model rebuild failed; the read models are unchanged", failure);
+            status.set(status.get().finished(State.FAILED, clock.instant(), status.get().processedEvents(),
+                    "the rebuild failed and was rolled back: " + failure.getMessage()));
+        }
+    }
+
+    private long rebuild(Instant started) {
+        jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LedgerProjector.LOCK_CLASS,
+                LedgerProjector.PROJECTOR_LOCK);
+        Long total = jdbc.queryForObject("select count(*) from event_feed", Long.class);
+        long totalEvents = total == null ? 0 : total;
+        status.set(Status.running(started, totalEvents, 0));
+        log.info("Read-model rebuild started: {} events to replay", totalEvents);
+        jdbc.execute("truncate account_balance, statement_line");
+
+        Fold fold = new Fold(started, totalEvents);
+        jdbc.query(connection -> {
+            PreparedStatement statement = connection.prepareStatement("""
+                    select d.payload, d.payload_type, d.payload_revision, f.position
+                    from event_feed f
+                    join domain_event_entry d
+                      on d.aggregate_identifier = f.account_id and d.sequence_number = f.version - 1
+                    order by f.account_id, f.version""");
+            statement.setFetchSize(FETCH_SIZE);
+            return statement;
+        }, rs -> {
+            AccountEvent event = serializer.deserialize(new SimpleSerializedObject<>(rs.getBytes(1), byte[].class,
+                    rs.getString(2), rs.getString(3)));
+            fold.accept(LedgerEntry.of(event), rs.getLong(4));
+        });
+        fold.finish();
+        return fold.applied;
+    }
+
+    /** Folds streams account by account, checking each one, and writes in batches. */
+    private final class Fold {
+        private final Instant started;
+        private final long total;
+        private final List<Object[]> lines = new ArrayList<>(WRITE_BATCH_SIZE);
+        private final List<Object[]> balances = new ArrayList<>(WRITE_BATCH_SIZE);
+        private String accountId;
+        private String currency;
+        private long overdraftLimit;
+        private long balance;
+        private long version;
+        private long position;
+        private long applied;
+        private Instant lastLog;
+
+        private Fold(Instant started, long total) {
+            this.started = started;
+            this.total = total;
+            this.lastLog = started;
+        }
+
+        void accept(LedgerEntry entry, long entryPosition) {
+            if (!entry.accountId().equals(accountId)) {
+                closeAccount();
+                if (entry.version() != 1 || !LedgerEntry.ACCOUNT_OPENED.equals(entry.type())) {
+                    throw new IllegalStateException("stream of " + entry.accountId() + " does not start with its opening");
+                }
+                accountId = entry.accountId();
+                currency = entry.currency();
+                overdraftLimit = entry.overdraftLimit() == null ? 0 : entry.overdraftLimit();
+                balance = 0;
+                version = 0;
+            }
+            long expected = Math.addExact(balance, entry.delta());
+            if (entry.version() != version + 1 || expected != entry.balanceAfter()
+                    || !currency.equals(entry.currency())) {
+                throw new IllegalStateException("stream of " + entry.accountId() + " breaks at version "
+                        + entry.version());
+            }
+            balance = expected;
+            version = entry.version();
+            position = entryPosition;
+            lines.add(new Object[] {entry.accountId(), entry.version(), entryPosition, entry.type(), entry.amount(),
+                    entry.currency(), entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(),
+                    entry.transferId(), entry.reference()});
+            if (lines.size() >= WRITE_BATCH_SIZE) {
+                flushLines();
+            }
+            applied++;
+            report();
+        }
+
+        void finish() {
+            closeAccount();
+            flushLines();
+            flushBalances();
+        }
+
+        private void closeAccount() {
+            if (accountId == null) {
+                return;
+            }
+            balances.add(new Object[] {accountId, currency, balance, overdraftLimit, version, position,
+                    Timestamp.from(clock.instant())});
+            if (balances.size() >= WRITE_BATCH_SIZE) {
+                flushBalances();
+            }
+        }
+
+        private void flushLines() {
+            if (!lines.isEmpty()) {
+                jdbc.batchUpdate("insert into statement_line (account_id, version, position, type, amount, currency,"
+                        + " balance_after, occurred_at, entry_id, transfer_id, reference)"
+                        + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines);
+                lines.clear();
+            }
+        }
+
+        private void flushBalances() {
+            if (!balances.isEmpty()) {
+                jdbc.batchUpdate("insert into account_balance (account_id, currency, balance, overdraft_limit, version,"
+                        + " position, updated_at) values (?, ?, ?, ?, ?, ?, ?)", balances);
+                balances.clear();
+            }
+        }
+
+        private void report() {
+            Instant now = clock.instant();
+            if (Duration.between(lastLog, now).compareTo(PROGRESS_LOG_INTERVAL) >= 0) {
+                lastLog = now;
+                Status progress = Status.running(started, total, applied);
+                status.set(progress);
+                log.info("Read-model rebuild: {}% ({} of {} events, {} events/s)", Math.round(progress.percent()),
+                        applied, total, Math.round(progress.eventsPerSecond()));
+            } else if (applied % WRITE_BATCH_SIZE == 0) {
+                status.set(Status.running(started, total, applied));
+            }
+        }
+    }
+
+    public enum State { IDLE, RUNNING, SUCCEEDED, FAILED }
+
+    /** Where the current or last rebuild stands. */
+    public record Status(State state, long totalEvents, long processedEvents, double percent, double eventsPerSecond,
+                         Instant startedAt, Instant finishedAt, String error) {
+
+        static Status idle() {
+            return new Status(State.IDLE, 0, 0, 0, 0, null, null, null);
+        }
+
+        static Status running(Instant startedAt, long total, long processed) {
+            double seconds = Math.max(Duration.between(startedAt, Instant.now()).toMillis(), 1) / 1000.0;
+            return new Status(State.RUNNING, total, processed, total == 0 ? 0 : 100.0 * processed / total,
+                    processed / seconds, startedAt, null, null);
+        }
+
+        Status finished(State outcome, Instant at, long processed, String failure) {
+            double seconds = Math.max(Duration.between(startedAt, at).toMillis(), 1) / 1000.0;
+            double done = outcome == State.SUCCEEDED ? 100.0 : (totalEvents == 0 ? 0 : 100.0 * processed / totalEvents);
+            return new Status(outcome, totalEvents, processed, done, processed / seconds, startedAt, at, failure);
+        }
+    }
+}
