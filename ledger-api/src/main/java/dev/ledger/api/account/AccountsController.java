@@ -48,7 +48,6 @@ import org.springframework.web.bind.annotation.RestController;
 class AccountsController {
 
     private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
-    private static final int REFERENCE_LENGTH_MAX = 140;
     private static final int HISTORY_LIMIT_DEFAULT = 100;
 
     private final IdempotentRequests idempotent;
@@ -198,8 +197,8 @@ class AccountsController {
         long amount = fields.requiredLong("amount", Money.AMOUNT_MIN, Money.AMOUNT_MAX);
         String currency = fields.requiredString("currency", CurrencyCode::isValid,
                 "must be an ISO 4217 alphabetic code such as EUR");
-        String reference = fields.optionalString("reference", AccountsController::isReference,
-                "must be text of at most " + REFERENCE_LENGTH_MAX + " characters without control characters");
+        String reference = fields.optionalString("reference", RequestValues::isReference,
+                RequestValues.REFERENCE_RULE);
         fields.requireValid();
         String path = AccountWrites.ACCOUNTS_PATH + accountId + "/" + kind;
         return idempotent.execute(
@@ -207,11 +206,6 @@ class AccountsController {
                         expectedVersion == null ? null : expectedVersion.toString(), body),
                 List.of(accountId),
                 action.prepare(accountId, amount, currency, reference, expectedVersion, client.clientId()));
-    }
-
-    private static boolean isReference(String text) {
-        return text.codePointCount(0, text.length()) <= REFERENCE_LENGTH_MAX
-                && text.codePoints().noneMatch(Character::isISOControl);
     }
 
     @FunctionalInterface

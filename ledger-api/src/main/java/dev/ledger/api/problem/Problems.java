@@ -7,6 +7,9 @@ import dev.ledger.domain.account.AccountAlreadyExistsException;
 import dev.ledger.domain.account.AccountNotFoundException;
 import dev.ledger.domain.account.CurrencyMismatchException;
 import dev.ledger.domain.account.InsufficientFundsException;
+import dev.ledger.domain.account.SameAccountTransferException;
+import dev.ledger.domain.account.TransferAlreadyExistsException;
+import dev.ledger.domain.account.TransferNotFoundException;
 import dev.ledger.domain.account.VersionConflictException;
 import dev.ledger.domain.money.BalanceOverflowException;
 import java.util.LinkedHashMap;
@@ -86,6 +89,15 @@ public class Problems {
         }
         if (refusal instanceof AccountAlreadyExistsException) {
             return Problem.of(ProblemCode.ACCOUNT_EXISTS, refusal.getMessage());
+        }
+        if (refusal instanceof SameAccountTransferException) {
+            return Problem.of(ProblemCode.SAME_ACCOUNT, refusal.getMessage());
+        }
+        if (refusal instanceof TransferAlreadyExistsException) {
+            return Problem.of(ProblemCode.TRANSFER_EXISTS, refusal.getMessage());
+        }
+        if (refusal instanceof TransferNotFoundException) {
+            return Problem.of(ProblemCode.TRANSFER_NOT_FOUND, refusal.getMessage());
         }
         if (refusal instanceof InsufficientFundsException) {
             return Problem.of(ProblemCode.INSUFFICIENT_FUNDS, refusal.getMessage());

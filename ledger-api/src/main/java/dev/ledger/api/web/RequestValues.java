@@ -18,11 +18,27 @@ public final class RequestValues {
     private RequestValues() {
     }
 
+    /** The longest reference a client may attach to an entry or a transfer. */
+    public static final int REFERENCE_LENGTH_MAX = 140;
+
+    public static final String REFERENCE_RULE = "must be text of at most " + REFERENCE_LENGTH_MAX
+            + " characters without control characters";
+
     public static String accountId(String raw) {
+        return identifier("accountId", raw);
+    }
+
+    /** An account or transfer id from a path: 1 to 64 characters from {@code [A-Za-z0-9_-]}. */
+    public static String identifier(String name, String raw) {
         if (!AccountIds.isValid(raw)) {
-            throw invalid("accountId", "must be 1 to " + AccountIds.LENGTH_MAX + " characters from [A-Za-z0-9_-]");
+            throw invalid(name, "must be 1 to " + AccountIds.LENGTH_MAX + " characters from [A-Za-z0-9_-]");
         }
         return raw;
+    }
+
+    public static boolean isReference(String text) {
+        return text.codePointCount(0, text.length()) <= REFERENCE_LENGTH_MAX
+                && text.codePoints().noneMatch(Character::isISOControl);
     }
 
     /** A decimal query parameter within [min, max], or the default when it is absent. */

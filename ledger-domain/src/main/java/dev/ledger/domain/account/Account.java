@@ -46,11 +46,7 @@ public class Account {
     @CommandHandler
     public MoneyDepositedEvent handle(DepositMoneyCommand command) {
         requireEntryIdentity(command.entryId(), command.origin());
-        Money.requireValidAmount(command.amount());
-        CurrencyCode.require(command.currency());
-        requireExpectedVersion(command.expectedVersion());
-        requireAccountCurrency(command.currency());
-        long balanceAfter = Money.add(balance, command.amount());
+        long balanceAfter = credit(command.amount(), command.currency(), command.expectedVersion());
         MoneyDepositedEvent event = new MoneyDepositedEvent(accountId, command.entryId(), command.amount(),
                 currency, command.reference(), version + 1, balanceAfter, command.origin());
         apply(event);
@@ -60,18 +56,67 @@ public class Account {
     @CommandHandler
     public MoneyWithdrawnEvent handle(WithdrawMoneyCommand command) {
         requireEntryIdentity(command.entryId(), command.origin());
-        Money.requireValidAmount(command.amount());
-        CurrencyCode.require(command.currency());
-        requireExpectedVersion(command.expectedVersion());
-        requireAccountCurrency(command.currency());
-        long balanceAfter = Money.subtract(balance, command.amount());
-        if (balanceAfter < -overdraftLimit) {
-            throw new InsufficientFundsException(accountId, balance, overdraftLimit, command.amount());
-        }
+        long balanceAfter = debit(command.amount(), command.currency(), command.expectedVersion());
         MoneyWithdrawnEvent event = new MoneyWithdrawnEvent(accountId, command.entryId(), command.amount(),
                 currency, command.reference(), version + 1, balanceAfter, command.origin());
         apply(event);
         return event;
+    }
+
+    @CommandHandler
+    public TransferDebitedEvent handle(DebitForTransferCommand command) {
+        requireEntryIdentity(command.entryId(), command.origin());
+        requireCounterparty(command.transferId(), command.counterpartyAccountId());
+        long balanceAfter = debit(command.amount(), command.currency(), null);
+        TransferDebitedEvent event = new TransferDebitedEvent(accountId, command.entryId(), command.transferId(),
+                command.counterpartyAccountId(), command.amount(), currency, command.reference(), version + 1,
+                balanceAfter, command.origin());
+        apply(event);
+        return event;
+    }
+
+    @CommandHandler
+    public TransferCreditedEvent handle(CreditForTransferCommand command) {
+        requireEntryIdentity(command.entryId(), command.origin());
+        requireCounterparty(command.transferId(), command.counterpartyAccountId());
+        long balanceAfter = credit(command.amount(), command.currency(), null);
+        TransferCreditedEvent event = new TransferCreditedEvent(accountId, command.entryId(), command.transferId(),
+                command.counterpartyAccountId(), command.amount(), currency, command.reference(), version + 1,
+                balanceAfter, command.origin());
+        apply(event);
+        return event;
+    }
+
+    /** Checks a credit and returns the balance it leaves. */
+    private long credit(long amount, String requestedCurrency, Long expectedVersion) {
+        Money.requireValidAmount(amount);
+        CurrencyCode.require(requestedCurrency);
+        requireExpectedVersion(expectedVersion);
+        requireAccountCurrency(requestedCurrency);
+        return Money.add(balance, amount);
+    }
+
+    /** Checks a debit, overdraft included, and returns the balance it leaves. */
+    private long debit(long amount, String requestedCurrency, Long expectedVersion) {
+        Money.requireValidAmount(amount);
+        CurrencyCode.require(requestedCurrency);
+        requireExpectedVersion(expectedVersion);
+        requireAccountCurrency(requestedCurrency);
+        long balanceAfter = Money.subtract(balance, amount);
+        if (balanceAfter < -overdraftLimit) {
+            throw new InsufficientFundsException(accountId, balance, overdraftLimit, amount);
+        }
+        return balanceAfter;
+    }
+
+    private void requireCounterparty(String transferId, String counterpartyAccountId) {
+        Objects.requireNonNull(transferId, "transferId");
+        if (!AccountIds.isValid(counterpartyAccountId)) {
+            throw new InvalidAccountIdException();
+        }
+        if (counterpartyAccountId.equals(accountId)) {
+            throw new SameAccountTransferException(accountId);
+        }
     }
 
     @EventSourcingHandler
@@ -83,18 +128,12 @@ public class Account {
         requireBalance(0, event);
     }
 
+    /** Deposits, withdrawals and both legs of transfers: every event that moves money. */
     @EventSourcingHandler
-    void on(MoneyDepositedEvent event) {
+    void on(EntryEvent event) {
         requireNext(event);
         requireSameAccount(event);
-        requireBalance(Money.add(balance, event.amount()), event);
-    }
-
-    @EventSourcingHandler
-    void on(MoneyWithdrawnEvent event) {
-        requireNext(event);
-        requireSameAccount(event);
-        requireBalance(Money.subtract(balance, event.amount()), event);
+        requireBalance(Money.add(balance, event.delta()), event);
     }
 
     private static void requireEntryIdentity(String entryId, Origin origin) {

@@ -1,7 +1,8 @@
 package dev.ledger.domain.account;
 
 /** An event that moves money on an account. */
-public sealed interface EntryEvent extends AccountEvent permits MoneyDepositedEvent, MoneyWithdrawnEvent {
+public sealed interface EntryEvent extends AccountEvent
+        permits MoneyDepositedEvent, MoneyWithdrawnEvent, TransferLegEvent {
 
     String entryId();
 
@@ -9,4 +10,7 @@ public sealed interface EntryEvent extends AccountEvent permits MoneyDepositedEv
 
     /** The client's free-text reference, or null. */
     String reference();
+
+    /** The signed change to the balance: positive for credits, negative for debits. */
+    long delta();
 }

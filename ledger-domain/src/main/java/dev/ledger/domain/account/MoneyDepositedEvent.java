@@ -12,4 +12,9 @@ public record MoneyDepositedEvent(
         long version,
         long balanceAfter,
         Origin origin) implements EntryEvent {
+
+    @Override
+    public long delta() {
+        return amount;
+    }
 }

@@ -4,7 +4,11 @@ import dev.ledger.domain.LedgerRuleViolation;
 import dev.ledger.domain.account.AccountAlreadyExistsException;
 import dev.ledger.domain.account.AccountNotFoundException;
 import dev.ledger.domain.account.AccountOpenedEvent;
+import dev.ledger.domain.account.CreditForTransferCommand;
+import dev.ledger.domain.account.DebitForTransferCommand;
 import dev.ledger.domain.account.DepositMoneyCommand;
+import dev.ledger.domain.account.TransferCreditedEvent;
+import dev.ledger.domain.account.TransferDebitedEvent;
 import dev.ledger.domain.account.MoneyDepositedEvent;
 import dev.ledger.domain.account.MoneyWithdrawnEvent;
 import dev.ledger.domain.account.OpenAccountCommand;
@@ -50,6 +54,14 @@ public class AccountCommands {
     }
 
     public MoneyWithdrawnEvent withdraw(WithdrawMoneyCommand command) {
+        return send(command, command.accountId());
+    }
+
+    public TransferDebitedEvent debitForTransfer(DebitForTransferCommand command) {
+        return send(command, command.accountId());
+    }
+
+    public TransferCreditedEvent creditForTransfer(CreditForTransferCommand command) {
         return send(command, command.accountId());
     }
 

@@ -5,6 +5,9 @@ import dev.ledger.domain.account.AccountOpenedEvent;
 import dev.ledger.domain.account.EntryEvent;
 import dev.ledger.domain.account.MoneyDepositedEvent;
 import dev.ledger.domain.account.MoneyWithdrawnEvent;
+import dev.ledger.domain.account.TransferCreditedEvent;
+import dev.ledger.domain.account.TransferDebitedEvent;
+import dev.ledger.domain.account.TransferLegEvent;
 import java.time.Instant;
 
 /**
@@ -21,6 +24,8 @@ public record LedgerEntry(String accountId, long version, String type, Long amou
     public static final String ACCOUNT_OPENED = "ACCOUNT_OPENED";
     public static final String DEPOSIT = "DEPOSIT";
     public static final String WITHDRAWAL = "WITHDRAWAL";
+    public static final String TRANSFER_DEBIT = "TRANSFER_DEBIT";
+    public static final String TRANSFER_CREDIT = "TRANSFER_CREDIT";
 
     public static LedgerEntry of(AccountEvent event) {
         if (event instanceof AccountOpenedEvent opened) {
@@ -29,9 +34,10 @@ public record LedgerEntry(String accountId, long version, String type, Long amou
                     opened.origin().requestId(), opened.origin().clientId());
         }
         EntryEvent entry = (EntryEvent) event;
+        String transferId = entry instanceof TransferLegEvent leg ? leg.transferId() : null;
         return new LedgerEntry(entry.accountId(), entry.version(), typeOf(entry), entry.amount(), entry.currency(),
-                entry.balanceAfter(), null, entry.origin().occurredAt(), entry.entryId(), null, entry.reference(),
-                entry.origin().requestId(), entry.origin().clientId());
+                entry.balanceAfter(), null, entry.origin().occurredAt(), entry.entryId(), transferId,
+                entry.reference(), entry.origin().requestId(), entry.origin().clientId());
     }
 
     private static String typeOf(EntryEvent entry) {
@@ -41,6 +47,12 @@ public record LedgerEntry(String accountId, long version, String type, Long amou
         if (entry instanceof MoneyWithdrawnEvent) {
             return WITHDRAWAL;
         }
+        if (entry instanceof TransferDebitedEvent) {
+            return TRANSFER_DEBIT;
+        }
+        if (entry instanceof TransferCreditedEvent) {
+            return TRANSFER_CREDIT;
+        }
         throw new IllegalArgumentException("no ledger type for " + entry.getClass().getSimpleName());
     }
 
@@ -49,6 +61,6 @@ public record LedgerEntry(String accountId, long version, String type, Long amou
         if (amount == null) {
             return 0;
         }
-        return WITHDRAWAL.equals(type) ? -amount : amount;
+        return WITHDRAWAL.equals(type) || TRANSFER_DEBIT.equals(type) ? -amount : amount;
     }
 }

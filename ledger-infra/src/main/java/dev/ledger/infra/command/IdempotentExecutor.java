@@ -21,20 +21,24 @@ import org.springframework.transaction.support.TransactionTemplate;
  * checks the inbox, executes the command (Axon joins this transaction to append its events) and
  * stores the response: the answer and its effect commit together or not at all.
  *
- * <p>A write that loses a race for an account version to another process is retried from the
- * start, with a bounded number of attempts; within this process commands on one account queue on
- * {@link AccountLocks} instead.
+ * <p>Commands on one account queue: in this process on {@link AccountLocks} (without holding a
+ * database connection while they wait), then across processes on {@link DatabaseAccountLocks}.
+ * A write that still loses a race for an account version (to a writer that bypassed these
+ * locks) is retried from the start, with a bounded number of attempts.
  */
 @Service
 public class IdempotentExecutor {
 
     private final InboxStore inbox;
+    private final DatabaseAccountLocks databaseLocks;
     private final TransactionTemplate transactions;
     private final AccountLocks accountLocks;
     private final Retry retry;
 
-    IdempotentExecutor(InboxStore inbox, TransactionTemplate transactions, CommandProperties properties) {
+    IdempotentExecutor(InboxStore inbox, DatabaseAccountLocks databaseLocks, TransactionTemplate transactions,
+                       CommandProperties properties) {
         this.inbox = inbox;
+        this.databaseLocks = databaseLocks;
         this.transactions = transactions;
         this.accountLocks = new AccountLocks(properties.lockWaitMax());
         this.retry = Retry.of("ledger-commands", RetryConfig.custom()
@@ -82,6 +86,7 @@ public class IdempotentExecutor {
             }
             return new InboxResult(stored.get().response(), true, stored.get().requestId());
         }
+        databaseLocks.lock(request.accountIds());
         StoredResponse response = action.apply(requestId);
         inbox.save(request.key(), requestId, request.fingerprint(), response);
         return new InboxResult(response, false, requestId);

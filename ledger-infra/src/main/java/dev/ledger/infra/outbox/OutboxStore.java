@@ -50,14 +50,27 @@ public class OutboxStore {
     }
 
     /**
-     * Undelivered rows, oldest first, leaving out accounts parked behind a failed delivery. Rows
-     * are never skipped by position: a row whose transaction commits late is simply pending until
-     * it is visible, and then it is the oldest pending row of its account.
+     * Undelivered rows, oldest first, completed with every row committed by the same request (both
+     * legs of a transfer travel together), and leaving out requests that touch an account parked
+     * behind a failed delivery. Rows are never skipped by position: a row whose transaction
+     * commits late is simply pending until it is visible, and then it is the oldest pending row of
+     * its account.
      */
     List<PendingEntry> pending(int limit) {
-        return jdbc.query("select id, " + COLUMNS + " from outbox_event o where relayed_at is null"
-                + " and not exists (select 1 from relay_dead_letter d where d.account_id = o.account_id)"
-                + " order by id limit ?", PENDING, limit);
+        return jdbc.query("""
+                with head as (
+                    select o.id, o.request_id from outbox_event o
+                    where o.relayed_at is null
+                      and not exists (
+                          select 1 from outbox_event g join relay_dead_letter d on d.account_id = g.account_id
+                          where g.relayed_at is null and (g.id = o.id or g.request_id = o.request_id))
+                    order by o.id
+                    limit ?)
+                select id, %s from outbox_event o
+                where o.relayed_at is null
+                  and (o.id in (select id from head)
+                       or o.request_id in (select request_id from head where request_id is not null))
+                order by o.id""".formatted(COLUMNS), PENDING, limit);
     }
 
     void markRelayed(List<Long> ids) {

@@ -13,6 +13,7 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>Its inbox is each account's last applied version ({@code account_balance.version}): only
  * the next version is applied; an older one is a duplicate and is dropped, a newer one arrived
- * ahead of its predecessor and is held until the predecessor comes. Both are counted. A failure
- * while applying one account rolls back that account only (a savepoint) and is reported, so the
- * relay parks that account while every other account goes on.
+ * ahead of its predecessor and is held until the predecessor comes. Both are counted. The rows of
+ * one command (both legs of a transfer) are applied as one unit under a savepoint: a failure rolls
+ * back that unit only and is reported, so the relay parks the failing account while every other
+ * account goes on.
  */
 @Component
 public class LedgerProjector {
@@ -71,24 +73,29 @@ public class LedgerProjector {
             jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_CLASS, PROJECTOR_LOCK);
             Long max = jdbc.queryForObject("select coalesce(max(position), 0) from event_feed", Long.class);
             Positions positions = new Positions(max == null ? 0 : max);
-            Map<String, List<PendingEntry>> byAccount = new LinkedHashMap<>();
+            Map<String, List<PendingEntry>> units = new LinkedHashMap<>();
             for (PendingEntry pending : batch) {
-                byAccount.computeIfAbsent(pending.entry().accountId(), id -> new ArrayList<>()).add(pending);
+                units.computeIfAbsent(unitOf(pending), key -> new ArrayList<>()).add(pending);
             }
+            Map<String, Long> versions = new HashMap<>();
             List<Long> delivered = new ArrayList<>(batch.size());
             Map<String, Failure> failed = new LinkedHashMap<>();
-            for (Map.Entry<String, List<PendingEntry>> account : byAccount.entrySet()) {
+            for (List<PendingEntry> unit : units.values()) {
                 long before = positions.last;
-                long[] current = new long[1];
+                LedgerEntry[] applying = new LedgerEntry[1];
                 Savepoint savepoint = setSavepoint();
                 try {
-                    applyAccount(account.getKey(), account.getValue(), positions, current);
+                    for (PendingEntry pending : unit) {
+                        applying[0] = pending.entry();
+                        accept(pending.entry(), versions, positions);
+                    }
                     releaseSavepoint(savepoint);
-                    account.getValue().forEach(pending -> delivered.add(pending.id()));
+                    unit.forEach(pending -> delivered.add(pending.id()));
                 } catch (RuntimeException failure) {
                     rollbackTo(savepoint);
                     positions.last = before;
-                    failed.put(account.getKey(), new Failure(current[0], describe(failure)));
+                    unit.forEach(pending -> versions.remove(pending.entry().accountId()));
+                    failed.put(applying[0].accountId(), new Failure(applying[0].version(), describe(failure)));
                 }
             }
             return new Delivery(delivered, failed);
@@ -123,24 +130,35 @@ public class LedgerProjector {
         }
     }
 
-    private void applyAccount(String accountId, List<PendingEntry> entries, Positions positions, long[] failing) {
+    /**
+     * The rows one command committed together (both legs of a transfer) are applied together or
+     * not at all, so no reader ever sees one leg without the other.
+     */
+    private static String unitOf(PendingEntry pending) {
+        String requestId = pending.entry().requestId();
+        return requestId != null ? "request:" + requestId : "row:" + pending.id();
+    }
+
+    /** The consumer inbox: applies the account's next version, drops older ones, holds newer ones. */
+    private void accept(LedgerEntry entry, Map<String, Long> versions, Positions positions) {
+        String accountId = entry.accountId();
+        long current = versions.computeIfAbsent(accountId, this::lockedVersion);
+        if (entry.version() <= current) {
+            metrics.duplicateDropped();
+            return;
+        }
+        if (entry.version() > current + 1) {
+            hold(entry);
+            return;
+        }
+        apply(entry, positions.next());
+        versions.put(accountId, drainHeld(accountId, entry.version(), positions));
+    }
+
+    private long lockedVersion(String accountId) {
         List<Long> found = jdbc.queryForList(
                 "select version from account_balance where account_id = ? for update", Long.class, accountId);
-        long current = found.isEmpty() ? 0 : found.get(0);
-        for (PendingEntry pending : entries) {
-            LedgerEntry entry = pending.entry();
-            failing[0] = entry.version();
-            if (entry.version() <= current) {
-                metrics.duplicateDropped();
-                continue;
-            }
-            if (entry.version() > current + 1) {
-                hold(entry);
-                continue;
-            }
-            apply(entry, positions.next());
-            current = drainHeld(accountId, entry.version(), positions);
-        }
+        return found.isEmpty() ? 0 : found.get(0);
     }
 
     private void hold(LedgerEntry entry) {

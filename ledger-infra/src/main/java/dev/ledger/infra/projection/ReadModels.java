@@ -5,7 +5,12 @@ import dev.ledger.infra.account.LedgerEntryColumns;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.sql.PreparedStatement;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.stereotype.Repository;
 
 /** Queries on the read models and the global feed. */
@@ -18,10 +23,50 @@ public class ReadModels {
     /** How often a read that waits for a version looks again. */
     private static final long POLL_INTERVAL_MS = 10;
 
-    private final JdbcTemplate jdbc;
+    private static final int SNAPSHOT_FETCH_SIZE = 1000;
 
-    ReadModels(JdbcTemplate jdbc) {
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate snapshots;
+
+    ReadModels(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
+        this.snapshots = new TransactionTemplate(transactions);
+        this.snapshots.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        this.snapshots.setReadOnly(true);
+    }
+
+    /**
+     * Every account's balance and the totals per currency, as of one feed position, in one
+     * consistent snapshot: the consumer applies a feed position and the balances it produced (both
+     * legs of a transfer among them) in one transaction, so a snapshot never shows half of one.
+     * Accounts are streamed to the writer in id order, so memory stays bounded.
+     */
+    public void balanceSnapshot(SnapshotWriter writer) {
+        snapshots.executeWithoutResult(status -> {
+            Long position = jdbc.queryForObject("select coalesce(max(position), 0) from event_feed", Long.class);
+            writer.start(position == null ? 0 : position);
+            jdbc.query(connection -> {
+                PreparedStatement statement = connection.prepareStatement(
+                        "select account_id, currency, balance, version from account_balance order by account_id");
+                statement.setFetchSize(SNAPSHOT_FETCH_SIZE);
+                return statement;
+            }, (RowCallbackHandler) rs -> writer.account(rs.getString(1), rs.getString(2), rs.getLong(3),
+                    rs.getLong(4)));
+            writer.totals(jdbc.query("select currency, sum(balance) from account_balance group by currency"
+                    + " order by currency", (rs, row) -> new CurrencyBalance(rs.getString(1), rs.getLong(2))));
+        });
+    }
+
+    /** Receives a balance snapshot piece by piece. */
+    public interface SnapshotWriter {
+        void start(long asOfPosition);
+
+        void account(String accountId, String currency, long balance, long version);
+
+        void totals(List<CurrencyBalance> totals);
+    }
+
+    public record CurrencyBalance(String currency, long balance) {
     }
 
     public Optional<AccountBalance> account(String accountId) {
