@@ -2,6 +2,7 @@ package dev.ledger;
 
 import dev.ledger.api.account.ReadProperties;
 import dev.ledger.api.report.ReconcileCommand;
+import dev.ledger.api.security.SecurityProperties;
 import dev.ledger.api.web.DatabaseBootstrap;
 import java.util.Arrays;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -9,7 +10,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 @SpringBootApplication
-@EnableConfigurationProperties(ReadProperties.class)
+@EnableConfigurationProperties({ReadProperties.class, SecurityProperties.class})
 public class LedgerApplication {
 
     public static void main(String[] args) {

@@ -54,7 +54,7 @@ public final class LedgerClient {
     /** Sends any request: for methods, headers and bodies the helpers above do not cover. */
     public Reply send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> response = HTTP.send(request.timeout(REQUEST_TIMEOUT).build(),
+            HttpResponse<String> response = HTTP.send(authenticated(request.timeout(REQUEST_TIMEOUT).build()),
                     HttpResponse.BodyHandlers.ofString());
             return new Reply(response);
         } catch (IOException failure) {
@@ -63,6 +63,19 @@ public final class LedgerClient {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(interrupted);
         }
+    }
+
+    /**
+     * Adds the API key a client with the right role would send, unless the request carries an
+     * {@code Authorization} header already (tests of authentication set their own).
+     */
+    static HttpRequest authenticated(HttpRequest request) {
+        if (request.headers().firstValue("Authorization").isPresent()) {
+            return request;
+        }
+        return HttpRequest.newBuilder(request, (name, value) -> true)
+                .header("Authorization", TestKeys.bearer(request.uri().getPath()))
+                .build();
     }
 
     public URI uri(String path) {

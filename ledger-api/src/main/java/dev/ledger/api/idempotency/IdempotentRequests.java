@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.api.problem.ProblemCode;
 import dev.ledger.api.problem.ProblemException;
 import dev.ledger.infra.command.IdempotentExecutor;
+import io.github.resilience4j.bulkhead.Bulkhead;
 import dev.ledger.infra.inbox.InboxKey;
 import dev.ledger.infra.inbox.InboxRequest;
 import dev.ledger.infra.inbox.InboxResult;
@@ -37,10 +38,12 @@ public class IdempotentRequests {
     private static final Pattern KEY_SHAPE = Pattern.compile("[\\x20-\\x7E]{1,255}");
 
     private final IdempotentExecutor executor;
+    private final Bulkhead bulkhead;
     private final ObjectMapper json;
 
-    IdempotentRequests(IdempotentExecutor executor, ObjectMapper json) {
+    IdempotentRequests(IdempotentExecutor executor, ObjectMapper json, Bulkhead commandBulkhead) {
         this.executor = executor;
+        this.bulkhead = commandBulkhead;
         this.json = json;
     }
 
@@ -63,7 +66,8 @@ public class IdempotentRequests {
     public ResponseEntity<byte[]> execute(Fingerprinted request, List<String> accountIds,
                                           Function<String, StoredResponse> action) {
         InboxKey key = new InboxKey(request.clientId(), request.idempotencyKey());
-        InboxResult result = executor.execute(new InboxRequest(key, fingerprint(request), accountIds), action);
+        InboxRequest inboxRequest = new InboxRequest(key, fingerprint(request), accountIds);
+        InboxResult result = bulkhead.executeSupplier(() -> executor.execute(inboxRequest, action));
         ResponseEntity.BodyBuilder builder = ResponseEntity.status(result.response().status());
         result.response().headers().forEach(builder::header);
         builder.header(REQUEST_ID_HEADER, result.requestId());

@@ -7,6 +7,8 @@ import dev.ledger.infra.command.AccountBusyException;
 import dev.ledger.infra.command.WriteConflictException;
 import dev.ledger.infra.inbox.IdempotencyKeyInFlightException;
 import dev.ledger.infra.inbox.IdempotencyKeyReusedException;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,15 +72,26 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler({CannotCreateTransactionException.class, DataAccessResourceFailureException.class})
-    ResponseEntity<byte[]> databaseUnavailable(RuntimeException failure) {
+    ResponseEntity<byte[]> databaseUnavailable(RuntimeException failure, HttpServletRequest request) {
         log.warn("Database unavailable: {}", failure.getMessage());
+        request.setAttribute(DatabaseFailures.FAILED_ATTRIBUTE, Boolean.TRUE);
         return problems.response(Problem.of(ProblemCode.OVERLOADED,
                         "the ledger's database is unavailable; nothing was written, retry later")
                 .withHeader(HttpHeaders.RETRY_AFTER, "5"));
     }
 
+    @ExceptionHandler(BulkheadFullException.class)
+    ResponseEntity<byte[]> tooManyCommands(BulkheadFullException failure) {
+        return problems.response(Problem.of(ProblemCode.OVERLOADED,
+                        "too many writes in progress; retry with the same Idempotency-Key")
+                .withHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS));
+    }
+
     @ExceptionHandler(Exception.class)
-    ResponseEntity<byte[]> unexpected(Exception failure) {
+    ResponseEntity<byte[]> unexpected(Exception failure, HttpServletRequest request) {
+        if (failure instanceof RuntimeException runtime && DatabaseFailures.isUnavailable(failure)) {
+            return databaseUnavailable(runtime, request);
+        }
         String incident = UUID.randomUUID().toString();
         log.error("Unexpected failure, incident {}", incident, failure);
         return problems.response(Problem.of(ProblemCode.INTERNAL_ERROR,

@@ -12,6 +12,8 @@ import dev.ledger.domain.account.TransferAlreadyExistsException;
 import dev.ledger.domain.account.TransferNotFoundException;
 import dev.ledger.domain.account.VersionConflictException;
 import dev.ledger.domain.money.BalanceOverflowException;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
@@ -51,6 +53,13 @@ public class Problems {
         headers.put(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         headers.putAll(problem.headers());
         return headers;
+    }
+
+    /** Writes a problem straight to a servlet response, for filters that answer before any controller. */
+    public void write(HttpServletResponse response, Problem problem) throws IOException {
+        response.setStatus(problem.status());
+        headers(problem).forEach(response::setHeader);
+        response.getOutputStream().write(body(problem));
     }
 
     public ResponseEntity<byte[]> response(Problem problem) {

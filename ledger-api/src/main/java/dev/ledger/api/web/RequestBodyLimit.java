@@ -44,10 +44,7 @@ public class RequestBodyLimit extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBytes) {
-            Problem problem = tooLarge();
-            response.setStatus(problem.status());
-            problems.headers(problem).forEach(response::setHeader);
-            response.getOutputStream().write(problems.body(problem));
+            problems.write(response, tooLarge());
             return;
         }
         chain.doFilter(new Capped(request), response);

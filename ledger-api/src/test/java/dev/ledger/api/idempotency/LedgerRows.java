@@ -1,6 +1,6 @@
 package dev.ledger.api.idempotency;
 
-import dev.ledger.api.web.RequestClient;
+import dev.ledger.support.TestKeys;
 import dev.ledger.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +16,7 @@ import java.util.Optional;
 final class LedgerRows {
 
     /** Every request of the tests comes from this client (there is no authentication yet). */
-    static final String CLIENT = RequestClient.ANONYMOUS;
+    static final String CLIENT = TestKeys.PAYMENTS_CLIENT;
 
     private LedgerRows() {
     }

@@ -6,6 +6,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ledger.support.LedgerClient;
+import dev.ledger.support.TestKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,6 +47,7 @@ final class Wire {
     /** POSTs JSON; a null key or If-Match leaves that header out. */
     Answer post(String path, String idempotencyKey, String ifMatch, String json) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", TestKeys.bearer(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         if (idempotencyKey != null) {
@@ -58,7 +60,7 @@ final class Wire {
     }
 
     Answer get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", TestKeys.bearer(path)).GET());
     }
 
     private static Answer send(HttpRequest.Builder request) {
@@ -85,6 +87,7 @@ final class Wire {
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(("POST " + path + " HTTP/1.1\r\n"
                 + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
+                + "Authorization: " + TestKeys.bearer(path) + "\r\n"
                 + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.length + "\r\n"
                 + "Connection: close\r\n"

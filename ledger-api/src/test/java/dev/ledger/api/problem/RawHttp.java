@@ -1,6 +1,7 @@
 package dev.ledger.api.problem;
 
 import dev.ledger.support.LedgerClient;
+import dev.ledger.support.TestKeys;
 import dev.ledger.support.LedgerClient.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,7 +36,9 @@ final class RawHttp {
         }
         try (Socket socket = new Socket(server.getHost(), server.getPort())) {
             socket.setSoTimeout((int) LedgerClient.REQUEST_TIMEOUT.toMillis());
-            String request = head + "\r\nHost: " + server.getHost() + "\r\nConnection: close\r\n\r\n" + body;
+            String path = head.split(" ", 3).length > 1 ? head.split(" ", 3)[1] : "/";
+            String request = head + "\r\nHost: " + server.getHost() + "\r\nAuthorization: " + TestKeys.bearer(path)
+                    + "\r\nConnection: close\r\n\r\n" + body;
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
             return parse(socket.getInputStream().readAllBytes());
