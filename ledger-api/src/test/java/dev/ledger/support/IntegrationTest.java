@@ -2,6 +2,7 @@ package dev.ledger.support;
 
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -10,7 +11,12 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The whole service on a random port against the run's own PostgreSQL database. Every test class
  * extending this shares one application context; tests keep apart by using fresh account ids.
+ *
+ * <p>Metrics are exported as in production ({@code /actuator/prometheus}): Spring Boot's tests turn
+ * exporters off unless asked, and asking on the base class keeps a single context (one relay
+ * worker, one meter registry) for every test class.
  */
+@AutoConfigureObservability(tracing = false)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class IntegrationTest {
 
