@@ -9,6 +9,7 @@ import dev.ledger.domain.account.WithdrawMoneyCommand;
 import dev.ledger.infra.account.AccountCommands;
 import dev.ledger.infra.inbox.StoredResponse;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -77,8 +78,13 @@ class AccountWrites {
         return answers.json(201, body, headers);
     }
 
+    /**
+     * When the command was accepted, to the microsecond: the outbox, the feed and the statements
+     * keep it in PostgreSQL timestamps (microseconds), so a finer instant in the event store would
+     * make the same event show two different times (history versus feed and statements).
+     */
     private Origin origin(String requestId, String clientId) {
-        return new Origin(clock.instant(), requestId, clientId);
+        return new Origin(clock.instant().truncatedTo(ChronoUnit.MICROS), requestId, clientId);
     }
 
     private static String newEntryId() {
