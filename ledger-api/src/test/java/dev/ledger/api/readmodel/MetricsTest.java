@@ -27,10 +27,6 @@ import org.springframework.beans.factory.annotation.Autowired;
  */
 class MetricsTest extends IntegrationTest {
 
-    /** The relay's advisory lock ({@code OutboxStore}): holding it stops every relay round. */
-    private static final int RELAY_LOCK_CLASS = 0x1ed9e7;
-    private static final int RELAY_LOCK = 1;
-
     private static final String BACKLOG = "ledger_relay_backlog";
     private static final String RELAY_LAG = "ledger_relay_lag_seconds";
     private static final String DEAD_LETTERS = "ledger_relay_dead_letters";
@@ -81,74 +77,60 @@ class MetricsTest extends IntegrationTest {
         assertThat(ledger.account(account).json().get("version").asLong()).isEqualTo(1);
         LedgerProjector consumer = relay.consumer();
 
-        try (Connection relayLock = TestDatabase.get().connect()) {
-            relayLock.setAutoCommit(false);
-            try {
-                // No relay round can run while the test holds the lock: the outbox fills up.
-                hold(relayLock);
-                Api.created(ledger.deposit(account, 300, "EUR"));
-                Api.created(ledger.deposit(account, 200, "EUR"));
-                List<PendingEntry> pending = outboxRows(account);
-                assertThat(pending).extracting(row -> row.entry().version()).containsExactly(1L, 2L, 3L);
+        try (RelayPause pause = RelayPause.hold()) {
+            // No relay round can run while the test holds the lock: the outbox fills up.
+            Api.created(ledger.deposit(account, 300, "EUR"));
+            Api.created(ledger.deposit(account, 200, "EUR"));
+            List<PendingEntry> pending = outboxRows(account);
+            assertThat(pending).extracting(row -> row.entry().version()).containsExactly(1L, 2L, 3L);
 
-                Scrape stalled = Scrape.of(ledger);
-                assertThat(stalled.value(BACKLOG)).as("outbox rows waiting behind the held lock")
-                        .isGreaterThanOrEqualTo(2);
-                assertThat(stalled.value(RELAY_LAG)).as("age of the oldest undelivered row").isGreaterThan(0);
-                double duplicates = stalled.value(DUPLICATES);
-                double gaps = stalled.value(GAPS);
-                double outOfOrder = stalled.value(OUT_OF_ORDER);
-                double held = stalled.value(HELD);
+            Scrape stalled = Scrape.of(ledger);
+            assertThat(stalled.value(BACKLOG)).as("outbox rows waiting behind the held lock")
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(stalled.value(RELAY_LAG)).as("age of the oldest undelivered row").isGreaterThan(0);
+            double duplicates = stalled.value(DUPLICATES);
+            double gaps = stalled.value(GAPS);
+            double outOfOrder = stalled.value(OUT_OF_ORDER);
+            double held = stalled.value(HELD);
 
-                // Version 3 reaches the consumer ahead of version 2: held, not applied.
-                Delivery early = consumer.deliver(List.of(pending.get(2)));
-                assertThat(early.failed()).isEmpty();
-                assertThat(early.deliveredIds()).containsExactly(pending.get(2).id());
-                Scrape afterGap = Scrape.of(ledger);
-                assertThat(afterGap.value(GAPS)).isEqualTo(gaps + 1);
-                assertThat(afterGap.value(OUT_OF_ORDER)).isEqualTo(outOfOrder + 1);
-                assertThat(afterGap.value(HELD)).isEqualTo(held + 1);
-                assertThat(afterGap.value(DUPLICATES)).isEqualTo(duplicates);
-                Reply stillOne = ledger.get("/api/v1/accounts/" + account);
-                assertThat(stillOne.json().get("version").asLong()).as(stillOne.body()).isEqualTo(1);
+            // Version 3 reaches the consumer ahead of version 2: held, not applied.
+            Delivery early = consumer.deliver(List.of(pending.get(2)));
+            assertThat(early.failed()).isEmpty();
+            assertThat(early.deliveredIds()).containsExactly(pending.get(2).id());
+            Scrape afterGap = Scrape.of(ledger);
+            assertThat(afterGap.value(GAPS)).isEqualTo(gaps + 1);
+            assertThat(afterGap.value(OUT_OF_ORDER)).isEqualTo(outOfOrder + 1);
+            assertThat(afterGap.value(HELD)).isEqualTo(held + 1);
+            assertThat(afterGap.value(DUPLICATES)).isEqualTo(duplicates);
+            Reply stillOne = ledger.get("/api/v1/accounts/" + account);
+            assertThat(stillOne.json().get("version").asLong()).as(stillOne.body()).isEqualTo(1);
 
-                // Version 2 arrives: applied, and the held version 3 right after it.
-                Delivery late = consumer.deliver(List.of(pending.get(1)));
-                assertThat(late.failed()).isEmpty();
-                Scrape afterDrain = Scrape.of(ledger);
-                assertThat(afterDrain.value(HELD)).isEqualTo(held);
-                assertThat(afterDrain.value(GAPS)).isEqualTo(gaps + 1);
-                Reply three = ledger.get("/api/v1/accounts/" + account);
-                assertThat(three.json().get("version").asLong()).as(three.body()).isEqualTo(3);
-                assertThat(three.json().get("balance").asLong()).isEqualTo(500);
-                assertThat(Rows.query("select version from statement_line where account_id = ? order by position",
-                        account)).extracting(row -> ((Number) row.get(0)).longValue()).containsExactly(1L, 2L, 3L);
+            // Version 2 arrives: applied, and the held version 3 right after it.
+            Delivery late = consumer.deliver(List.of(pending.get(1)));
+            assertThat(late.failed()).isEmpty();
+            Scrape afterDrain = Scrape.of(ledger);
+            assertThat(afterDrain.value(HELD)).isEqualTo(held);
+            assertThat(afterDrain.value(GAPS)).isEqualTo(gaps + 1);
+            Reply three = ledger.get("/api/v1/accounts/" + account);
+            assertThat(three.json().get("version").asLong()).as(three.body()).isEqualTo(3);
+            assertThat(three.json().get("balance").asLong()).isEqualTo(500);
+            assertThat(Rows.query("select version from statement_line where account_id = ? order by position",
+                    account)).extracting(row -> ((Number) row.get(0)).longValue()).containsExactly(1L, 2L, 3L);
 
-                relayLock.rollback();
-                // The relay now delivers versions 2 and 3 again, which the consumer already has.
-                Scrape settled = Poll.until("two redeliveries dropped as duplicates", () -> Scrape.of(ledger),
-                        s -> s.value(DUPLICATES) >= duplicates + 2 && s.value(BACKLOG) == 0);
-                assertThat(settled.value(DUPLICATES)).isEqualTo(duplicates + 2);
-                assertThat(settled.value(OUT_OF_ORDER)).isEqualTo(outOfOrder + 3);
-                assertThat(settled.value(GAPS)).isEqualTo(gaps + 1);
-                assertThat(settled.value(HELD)).isEqualTo(held);
-                assertThat(settled.value(RELAY_LAG)).isZero();
-            } finally {
-                relayLock.rollback();
-            }
+            pause.close();
+            // The relay now delivers versions 2 and 3 again, which the consumer already has.
+            Scrape settled = Poll.until("two redeliveries dropped as duplicates", () -> Scrape.of(ledger),
+                    s -> s.value(DUPLICATES) >= duplicates + 2 && s.value(BACKLOG) == 0);
+            assertThat(settled.value(DUPLICATES)).isEqualTo(duplicates + 2);
+            assertThat(settled.value(OUT_OF_ORDER)).isEqualTo(outOfOrder + 3);
+            assertThat(settled.value(GAPS)).isEqualTo(gaps + 1);
+            assertThat(settled.value(HELD)).isEqualTo(held);
+            assertThat(settled.value(RELAY_LAG)).isZero();
         }
         Reply read = ledger.account(account);
         assertThat(read.json().get("version").asLong()).isEqualTo(3);
         assertThat(read.json().get("balance").asLong()).isEqualTo(500);
         assertThat(Rows.count("select count(*) from event_feed where account_id = ?", account)).isEqualTo(3);
-    }
-
-    private static void hold(Connection connection) throws SQLException {
-        try (PreparedStatement lock = connection.prepareStatement("select pg_advisory_xact_lock(?, ?)")) {
-            lock.setInt(1, RELAY_LOCK_CLASS);
-            lock.setInt(2, RELAY_LOCK);
-            lock.executeQuery().close();
-        }
     }
 
     /** The account's outbox rows as the relay would hand them to the consumer. */
