@@ -23,13 +23,16 @@ create table outbox_event (
 -- The relay reads only what it has not delivered yet, oldest first.
 create index outbox_event_pending on outbox_event (id) where relayed_at is null;
 
--- Accounts whose delivery failed: their later events wait behind the failure until retried.
+-- Accounts whose delivery failed: their later events wait behind the failure until an operator
+-- releases them. A released row stays (released_at set), so a failure after a retry counts as
+-- another attempt instead of starting over.
 create table relay_dead_letter (
-    account_id varchar(64)                 primary key,
-    version    bigint                      not null,
-    error      varchar(1000)               not null,
-    attempts   integer                     not null,
-    parked_at  timestamp(6) with time zone not null
+    account_id  varchar(64)                 primary key,
+    version     bigint                      not null,
+    error       varchar(1000)               not null,
+    attempts    integer                     not null,
+    parked_at   timestamp(6) with time zone not null,
+    released_at timestamp(6) with time zone
 );
 
 -- The global feed: the relayed stream in relay order. Positions are assigned one transaction at

@@ -24,7 +24,8 @@ public final class Projections {
         try (Connection connection = TestDatabase.get().connect(); Statement statement = connection.createStatement()) {
             while (true) {
                 try (ResultSet rs = statement.executeQuery("select count(*) from outbox_event o where relayed_at is null"
-                        + " and not exists (select 1 from relay_dead_letter d where d.account_id = o.account_id)")) {
+                        + " and not exists (select 1 from relay_dead_letter d where d.account_id = o.account_id"
+                        + " and d.released_at is null)")) {
                     rs.next();
                     if (rs.getLong(1) == 0) {
                         return;

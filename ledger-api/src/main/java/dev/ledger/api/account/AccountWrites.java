@@ -9,7 +9,6 @@ import dev.ledger.domain.account.WithdrawMoneyCommand;
 import dev.ledger.infra.account.AccountCommands;
 import dev.ledger.infra.inbox.StoredResponse;
 import java.time.Clock;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -84,7 +83,7 @@ class AccountWrites {
      * make the same event show two different times (history versus feed and statements).
      */
     private Origin origin(String requestId, String clientId) {
-        return new Origin(clock.instant().truncatedTo(ChronoUnit.MICROS), requestId, clientId);
+        return new Origin(clock.instant(), requestId, clientId);
     }
 
     private static String newEntryId() {

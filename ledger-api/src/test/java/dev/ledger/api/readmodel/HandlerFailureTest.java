@@ -34,7 +34,7 @@ class HandlerFailureTest extends IntegrationTest {
             balances.put(account, 100L);
         }
         assertThat(ledger.account(victim).json().get("version").asLong()).isEqualTo(2);
-        long parkedBefore = Rows.count("select count(*) from relay_dead_letter");
+        long parkedBefore = Rows.count("select count(*) from relay_dead_letter where released_at is null");
         assertThat(parkedBefore).as("accounts parked before this test").isZero();
 
         String trigger = Rows.identifier("handler_failure");
@@ -91,6 +91,7 @@ class HandlerFailureTest extends IntegrationTest {
             JsonNode again = Poll.until("the victim parked again", this::deadLetters, items -> find(items, victim)
                     .filter(item -> Instant.parse(item.get("parkedAt").asText()).isAfter(firstParking)).isPresent());
             assertThat(find(again, victim).orElseThrow().get("version").asLong()).isEqualTo(3);
+            assertThat(find(again, victim).orElseThrow().get("attempts").asInt()).as("attempts so far").isEqualTo(2);
             assertVictimStuckAtTwo(victim);
         } finally {
             Rows.executeAll("drop trigger if exists " + trigger + " on account_balance",

@@ -62,7 +62,8 @@ public class OutboxStore {
                     select o.id, o.request_id from outbox_event o
                     where o.relayed_at is null
                       and not exists (
-                          select 1 from outbox_event g join relay_dead_letter d on d.account_id = g.account_id
+                          select 1 from outbox_event g
+                          join relay_dead_letter d on d.account_id = g.account_id and d.released_at is null
                           where g.relayed_at is null and (g.id = o.id or g.request_id = o.request_id))
                     order by o.id
                     limit ?)
@@ -88,19 +89,22 @@ public class OutboxStore {
                 values (?, ?, ?, 1, ?)
                 on conflict (account_id) do update
                     set version = excluded.version, error = excluded.error,
-                        attempts = relay_dead_letter.attempts + 1, parked_at = excluded.parked_at
+                        attempts = relay_dead_letter.attempts + 1, parked_at = excluded.parked_at,
+                        released_at = null
                 """, accountId, version, truncate(error), Timestamp.from(clock.instant()));
     }
 
     public List<DeadLetter> deadLetters(int limit) {
         return jdbc.query("select account_id, version, error, attempts, parked_at from relay_dead_letter"
-                + " order by parked_at, account_id limit ?", (rs, row) -> new DeadLetter(rs.getString(1),
-                rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getTimestamp(5).toInstant()), limit);
+                        + " where released_at is null order by parked_at, account_id limit ?",
+                (rs, row) -> new DeadLetter(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getInt(4),
+                        rs.getTimestamp(5).toInstant()), limit);
     }
 
     /** Releases a parked account so the relay delivers its events again, from the failed one on. */
     public boolean release(String accountId) {
-        boolean released = jdbc.update("delete from relay_dead_letter where account_id = ?", accountId) > 0;
+        boolean released = jdbc.update("update relay_dead_letter set released_at = ? where account_id = ?"
+                + " and released_at is null", Timestamp.from(clock.instant()), accountId) > 0;
         if (released) {
             signal.wake();
         }
@@ -108,7 +112,8 @@ public class OutboxStore {
     }
 
     public long deadLetterCount() {
-        Long count = jdbc.queryForObject("select count(*) from relay_dead_letter", Long.class);
+        Long count = jdbc.queryForObject("select count(*) from relay_dead_letter where released_at is null",
+                Long.class);
         return count == null ? 0 : count;
     }
 

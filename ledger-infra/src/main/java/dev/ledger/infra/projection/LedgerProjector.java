@@ -14,6 +14,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,9 +80,16 @@ public class LedgerProjector {
                 units.computeIfAbsent(unitOf(pending), key -> new ArrayList<>()).add(pending);
             }
             Map<String, Long> versions = new HashMap<>();
+            Set<String> blocked = new HashSet<>();
             List<Long> delivered = new ArrayList<>(batch.size());
             Map<String, Failure> failed = new LinkedHashMap<>();
             for (List<PendingEntry> unit : units.values()) {
+                // Behind a failed unit, an account's later units wait too (undelivered), so that they
+                // stay pending behind the parked failure instead of being held as gaps.
+                if (unit.stream().anyMatch(pending -> blocked.contains(pending.entry().accountId()))) {
+                    unit.forEach(pending -> blocked.add(pending.entry().accountId()));
+                    continue;
+                }
                 long before = positions.last;
                 LedgerEntry[] applying = new LedgerEntry[1];
                 Savepoint savepoint = setSavepoint();
@@ -94,7 +103,10 @@ public class LedgerProjector {
                 } catch (RuntimeException failure) {
                     rollbackTo(savepoint);
                     positions.last = before;
-                    unit.forEach(pending -> versions.remove(pending.entry().accountId()));
+                    unit.forEach(pending -> {
+                        versions.remove(pending.entry().accountId());
+                        blocked.add(pending.entry().accountId());
+                    });
                     failed.put(applying[0].accountId(), new Failure(applying[0].version(), describe(failure)));
                 }
             }
