@@ -1,0 +1,129 @@
+package dev.ledger.infra.outbox;
+
+import dev.ledger.support.TestDatabase;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Reads the outbox, the feed and the read models over a connection of the test's own, outside the
+ * service's pool and outside any transaction the test holds open. Autocommit, so every query sees
+ * what has committed by then.
+ */
+final class Tables implements AutoCloseable {
+
+    private static final long POLL_MS = 10;
+
+    private final Connection connection;
+
+    private Tables(Connection connection) {
+        this.connection = connection;
+    }
+
+    static Tables open() {
+        try {
+            return new Tables(TestDatabase.get().connect());
+        } catch (SQLException failure) {
+            throw new IllegalStateException(failure);
+        }
+    }
+
+    /** Every row of a query, each as its column values in order; parameters may be collections (bound as text[]). */
+    List<List<Object>> rows(String sql, Object... parameters) {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                Object parameter = parameters[i];
+                if (parameter instanceof Collection<?> values) {
+                    boolean numbers = !values.isEmpty() && values.iterator().next() instanceof Long;
+                    Array array = connection.createArrayOf(numbers ? "bigint" : "text", values.toArray());
+                    statement.setArray(i + 1, array);
+                } else {
+                    statement.setObject(i + 1, parameter);
+                }
+            }
+            try (ResultSet rs = statement.executeQuery()) {
+                int columns = rs.getMetaData().getColumnCount();
+                List<List<Object>> rows = new ArrayList<>();
+                while (rs.next()) {
+                    List<Object> row = new ArrayList<>(columns);
+                    for (int c = 1; c <= columns; c++) {
+                        row.add(rs.getObject(c));
+                    }
+                    rows.add(row);
+                }
+                return rows;
+            }
+        } catch (SQLException failure) {
+            throw new IllegalStateException(sql, failure);
+        }
+    }
+
+    /** The single number a query answers (a count, a max). */
+    long number(String sql, Object... parameters) {
+        List<List<Object>> rows = rows(sql, parameters);
+        if (rows.size() != 1 || rows.get(0).size() != 1) {
+            throw new IllegalStateException("not a single value: " + sql + " -> " + rows);
+        }
+        Object value = rows.get(0).get(0);
+        return value == null ? 0 : ((Number) value).longValue();
+    }
+
+    /** One column of a query as longs. */
+    List<Long> longs(String sql, Object... parameters) {
+        return rows(sql, parameters).stream().map(row -> ((Number) row.get(0)).longValue()).toList();
+    }
+
+    /** The account's feed rows as (version, position, balance_after), by version. */
+    List<FeedRow> feedOf(String accountId) {
+        return rows("select version, position, balance_after from event_feed where account_id = ? order by version",
+                accountId).stream().map(row -> new FeedRow(((Number) row.get(0)).longValue(),
+                ((Number) row.get(1)).longValue(), ((Number) row.get(2)).longValue())).toList();
+    }
+
+    /** Everything the read side holds about some accounts, for comparing before and after. */
+    Snapshot snapshot(Collection<String> accountIds) {
+        List<String> ids = new ArrayList<>(accountIds);
+        return new Snapshot(
+                rows("select * from account_balance where account_id = any(?) order by account_id", ids),
+                rows("select * from statement_line where account_id = any(?) order by account_id, version", ids),
+                rows("select * from event_feed where account_id = any(?) order by position", ids),
+                rows("select account_id, version from projection_held where account_id = any(?)"
+                        + " order by account_id, version", ids));
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // nothing to do about it at the end of a test
+        }
+    }
+
+    /** Polls a condition until it holds, failing the test when it has not within {@code waitMax}. */
+    static void await(Duration waitMax, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + waitMax.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + waitMax + " waiting for " + what);
+            }
+            LockSupport.parkNanos(POLL_MS * 1_000_000);
+        }
+    }
+
+    record FeedRow(long version, long position, long balanceAfter) {
+    }
+
+    /** Rows of account_balance, statement_line, event_feed and projection_held, every column. */
+    record Snapshot(List<List<Object>> balances, List<List<Object>> statementLines, List<List<Object>> feed,
+                    List<List<Object>> held) {
+    }
+}
