@@ -10,6 +10,7 @@ import dev.ledger.infra.projection.LedgerProjector.Delivery;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Projections;
+import dev.ledger.support.RelayPause;
 import dev.ledger.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

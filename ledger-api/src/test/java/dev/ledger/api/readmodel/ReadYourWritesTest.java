@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
+import dev.ledger.support.RelayPause;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

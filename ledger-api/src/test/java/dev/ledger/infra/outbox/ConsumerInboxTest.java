@@ -2,6 +2,7 @@ package dev.ledger.infra.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledger.infra.account.AccountHistory;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import dev.ledger.infra.outbox.Tables.FeedRow;
@@ -9,11 +10,19 @@ import dev.ledger.infra.outbox.Tables.Snapshot;
 import dev.ledger.infra.projection.LedgerProjector;
 import dev.ledger.infra.projection.LedgerProjector.Delivery;
 import dev.ledger.infra.projection.ProjectionMetrics;
+import dev.ledger.infra.reconciliation.Reconciliation;
+import dev.ledger.infra.reconciliation.Reconciliation.Mismatch;
 import dev.ledger.support.IntegrationTest;
+import dev.ledger.support.LedgerClient.Reply;
+import dev.ledger.support.Projections;
+import dev.ledger.support.RelayPause;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +36,17 @@ import org.springframework.beans.factory.annotation.Autowired;
  */
 class ConsumerInboxTest extends IntegrationTest {
 
-    /** Outbox ids no real row has: the consumer only echoes them back, it never looks them up. */
+    /*
+     * Every event the consumer applies here is a real one, committed to the event store and the
+     * outbox over the API while the relay is paused; the test hands the pending outbox rows to the
+     * consumer itself, in the order it needs. Only refused events are made up, and the test checks
+     * that they leave nothing on the read side: all test classes share one database, and a read-side
+     * row without its event in the store would break every later reconciliation and rebuild.
+     */
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** Outbox ids no real row has, for the made-up events: the consumer only echoes them back. */
     private static final AtomicLong FAKE_IDS = new AtomicLong(-1_000_000);
 
     @Autowired
@@ -35,6 +54,12 @@ class ConsumerInboxTest extends IntegrationTest {
 
     @Autowired
     private ProjectionMetrics metrics;
+
+    @Autowired
+    private AccountHistory history;
+
+    @Autowired
+    private Reconciliation reconciliation;
 
     private Tables tables;
 
@@ -49,105 +74,220 @@ class ConsumerInboxTest extends IntegrationTest {
     }
 
     @Test
-    void a_version_ahead_of_a_gap_is_held_until_its_predecessor_comes_and_a_redelivery_is_dropped() {
+    void a_version_ahead_of_a_gap_is_held_until_its_predecessor_comes_and_a_redelivery_is_dropped() throws Exception {
         String account = unique("inbox");
-        PendingEntry v1 = pending(opening(account));
-        PendingEntry v2 = pending(deposit(account, 2, 10, 10));
-        PendingEntry v3 = pending(withdrawal(account, 3, 4, 6));
+        double gapsBefore;
+        double outOfOrderBefore;
+        double duplicatesBefore;
+        Snapshot delivered;
 
-        assertDelivered(projector.deliver(List.of(v1)), v1);
-        assertThat(balanceOf(account)).containsExactly(0L, 1L);
+        try (RelayPause pause = RelayPause.hold()) {
+            created(ledger.openAccount(account, "EUR", 0));
+            created(ledger.deposit(account, 10, "EUR"));
+            created(ledger.deposit(account, 5, "EUR"));
+            List<PendingEntry> pending = tables.pendingOf(account);
+            assertThat(pending).as("outbox rows waiting behind the paused relay")
+                    .extracting(row -> row.entry().version()).containsExactly(1L, 2L, 3L);
+            PendingEntry v1 = pending.get(0);
+            PendingEntry v2 = pending.get(1);
+            PendingEntry v3 = pending.get(2);
 
-        double gapsBefore = metrics.gapsHeld();
-        double outOfOrderBefore = metrics.outOfOrderDetections();
-        double duplicatesBefore = metrics.duplicatesDropped();
+            assertDelivered(projector.deliver(List.of(v1)), v1);
+            assertThat(balanceOf(account)).as("balance, version").containsExactly(0L, 1L);
 
-        // v3 before v2: taken (so the relay marks it) but held, not applied.
-        assertDelivered(projector.deliver(List.of(v3)), v3);
+            gapsBefore = metrics.gapsHeld();
+            outOfOrderBefore = metrics.outOfOrderDetections();
+            duplicatesBefore = metrics.duplicatesDropped();
+
+            // v3 before v2: taken (so the relay would mark it) but held, not applied.
+            assertDelivered(projector.deliver(List.of(v3)), v3);
+            assertThat(metrics.gapsHeld()).isEqualTo(gapsBefore + 1);
+            assertThat(metrics.outOfOrderDetections()).isEqualTo(outOfOrderBefore + 1);
+            assertThat(metrics.duplicatesDropped()).isEqualTo(duplicatesBefore);
+            assertThat(tables.longs("select version from projection_held where account_id = ?", account))
+                    .containsExactly(3L);
+            assertThat(balanceOf(account)).as("balance, version").containsExactly(0L, 1L);
+            assertThat(tables.feedOf(account)).extracting(FeedRow::version).containsExactly(1L);
+            assertThat(statementVersions(account)).containsExactly(1L);
+
+            // v2 arrives: it is applied, and the held v3 right after it.
+            assertDelivered(projector.deliver(List.of(v2)), v2);
+            List<FeedRow> feed = tables.feedOf(account);
+            assertThat(feed).extracting(FeedRow::version).containsExactly(1L, 2L, 3L);
+            assertThat(feed).extracting(FeedRow::balanceAfter).containsExactly(0L, 10L, 15L);
+            assertThat(feed.get(1).position()).isGreaterThan(feed.get(0).position());
+            assertThat(feed.get(2).position()).isGreaterThan(feed.get(1).position());
+            assertThat(statementVersions(account)).containsExactly(1L, 2L, 3L);
+            assertThat(tables.longs("select position from statement_line where account_id = ? order by version",
+                    account)).containsExactlyElementsOf(feed.stream().map(FeedRow::position).toList());
+            assertThat(balanceOf(account)).as("balance, version").containsExactly(15L, 3L);
+            assertThat(tables.number("select position from account_balance where account_id = ?", account))
+                    .isEqualTo(feed.get(2).position());
+            assertThat(tables.number("select count(*) from projection_held where account_id = ?", account)).isZero();
+            assertThat(metrics.gapsHeld()).isEqualTo(gapsBefore + 1);
+            assertThat(metrics.outOfOrderDetections()).isEqualTo(outOfOrderBefore + 1);
+            assertThat(metrics.duplicatesDropped()).isEqualTo(duplicatesBefore);
+
+            // v2 again: a duplicate, taken, dropped and counted, changing nothing.
+            delivered = tables.snapshot(List.of(account));
+            assertDelivered(projector.deliver(List.of(v2)), v2);
+            assertThat(metrics.duplicatesDropped()).isEqualTo(duplicatesBefore + 1);
+            assertThat(metrics.outOfOrderDetections()).isEqualTo(outOfOrderBefore + 2);
+            assertThat(metrics.gapsHeld()).isEqualTo(gapsBefore + 1);
+            assertThat(tables.snapshot(List.of(account))).isEqualTo(delivered);
+            assertThat(tables.pendingOf(account)).as("rows still unmarked: only the paused relay marks them")
+                    .hasSize(3);
+        }
+
+        // The relay runs again: it delivers all three rows, which the consumer already has, and marks them.
+        awaitRelayed(account);
+        assertThat(tables.snapshot(List.of(account))).as("read side after the relay's redelivery")
+                .isEqualTo(delivered);
+        assertThat(metrics.duplicatesDropped()).as("the relay's redeliveries dropped").isEqualTo(duplicatesBefore + 4);
+        assertThat(metrics.outOfOrderDetections()).isEqualTo(outOfOrderBefore + 5);
         assertThat(metrics.gapsHeld()).isEqualTo(gapsBefore + 1);
-        assertThat(metrics.outOfOrderDetections()).isEqualTo(outOfOrderBefore + 1);
-        assertThat(metrics.duplicatesDropped()).isEqualTo(duplicatesBefore);
-        assertThat(tables.longs("select version from projection_held where account_id = ?", account))
-                .containsExactly(3L);
-        assertThat(balanceOf(account)).as("balance, version").containsExactly(0L, 1L);
-        assertThat(tables.feedOf(account)).extracting(FeedRow::version).containsExactly(1L);
-        assertThat(statementVersions(account)).containsExactly(1L);
-
-        // v2 arrives: it is applied, and the held v3 right after it.
-        assertDelivered(projector.deliver(List.of(v2)), v2);
-        List<FeedRow> feed = tables.feedOf(account);
-        assertThat(feed).extracting(FeedRow::version).containsExactly(1L, 2L, 3L);
-        assertThat(feed).extracting(FeedRow::balanceAfter).containsExactly(0L, 10L, 6L);
-        assertThat(feed.get(1).position()).isGreaterThan(feed.get(0).position());
-        assertThat(feed.get(2).position()).isGreaterThan(feed.get(1).position());
-        assertThat(statementVersions(account)).containsExactly(1L, 2L, 3L);
-        assertThat(tables.longs("select position from statement_line where account_id = ? order by version", account))
-                .containsExactlyElementsOf(feed.stream().map(FeedRow::position).toList());
-        assertThat(balanceOf(account)).as("balance, version").containsExactly(6L, 3L);
-        assertThat(tables.number("select position from account_balance where account_id = ?", account))
-                .isEqualTo(feed.get(2).position());
-        assertThat(tables.number("select count(*) from projection_held where account_id = ?", account)).isZero();
-        assertThat(metrics.gapsHeld()).isEqualTo(gapsBefore + 1);
-        assertThat(metrics.outOfOrderDetections()).isEqualTo(outOfOrderBefore + 1);
-        assertThat(metrics.duplicatesDropped()).isEqualTo(duplicatesBefore);
-
-        // v2 again: a duplicate, dropped and counted, changing nothing.
-        Snapshot before = tables.snapshot(List.of(account));
-        assertDelivered(projector.deliver(List.of(pending(deposit(account, 2, 10, 10)))), null);
-        assertThat(metrics.duplicatesDropped()).isEqualTo(duplicatesBefore + 1);
-        assertThat(metrics.outOfOrderDetections()).isEqualTo(outOfOrderBefore + 2);
-        assertThat(metrics.gapsHeld()).isEqualTo(gapsBefore + 1);
-        assertThat(tables.snapshot(List.of(account))).isEqualTo(before);
+        assertMatchesEventStore(account);
+        assertReconciled(List.of(account));
     }
 
     @Test
-    void an_event_whose_balance_does_not_follow_is_refused_and_rolls_back_only_its_own_account() {
+    void an_event_whose_balance_does_not_follow_is_refused_and_rolls_back_only_its_own_account() throws Exception {
         String applied = unique("inbox-ok");
-        String refused = unique("inbox-bad");
-        String refusedLate = unique("inbox-bad-late");
-        String appliedAfter = unique("inbox-ok-after");
-        assertDelivered(projector.deliver(List.of(pending(opening(refused)), pending(opening(refusedLate)))), null);
-        Snapshot refusedBefore = tables.snapshot(List.of(refused, refusedLate));
+        String settled = unique("inbox-settled");
+        String neverOpened = unique("inbox-never-opened");
+        String neverOpenedRich = unique("inbox-never-opened-rich");
+        List<String> fakes = List.of(neverOpened, neverOpenedRich);
 
-        PendingEntry ok1 = pending(opening(applied));
-        PendingEntry ok2 = pending(deposit(applied, 2, 25, 25));
-        // A deposit of 10 on a balance of 0 that claims a balance of 999.
-        PendingEntry bad = pending(deposit(refused, 2, 10, 999));
-        // A good event followed by a bad one: the good one must be rolled back with it.
-        PendingEntry lateGood = pending(deposit(refusedLate, 2, 10, 10));
-        PendingEntry lateBad = pending(deposit(refusedLate, 3, 5, 999));
-        PendingEntry after1 = pending(opening(appliedAfter));
-        PendingEntry after2 = pending(deposit(appliedAfter, 2, 7, 7));
+        created(ledger.openAccount(settled, "EUR", 0));
+        created(ledger.deposit(settled, 40, "EUR"));
+        Projections.awaitSettled();
+        assertThat(balanceOf(settled)).as("balance, version").containsExactly(40L, 2L);
+        Snapshot settledBefore = tables.snapshot(List.of(settled));
+        double duplicatesBefore;
+        Snapshot appliedAfterDelivery;
 
-        Delivery delivery = projector.deliver(List.of(ok1, bad, lateGood, ok2, lateBad, after1, after2));
+        try (RelayPause pause = RelayPause.hold()) {
+            created(ledger.openAccount(applied, "EUR", 0));
+            created(ledger.deposit(applied, 25, "EUR"));
+            // The settled account's real version 3, which the test leaves to the relay.
+            created(ledger.deposit(settled, 5, "EUR"));
+            List<PendingEntry> real = tables.pendingOf(applied);
+            assertThat(real).extracting(row -> row.entry().version()).containsExactly(1L, 2L);
+            assertThat(tables.pendingOf(settled)).extracting(row -> row.entry().version()).containsExactly(3L);
 
-        assertThat(delivery.failed()).containsOnlyKeys(refused, refusedLate);
-        assertThat(delivery.failed().get(refused).version()).isEqualTo(2);
-        assertThat(delivery.failed().get(refused).error()).contains("does not follow");
-        assertThat(delivery.failed().get(refusedLate).version()).isEqualTo(3);
-        assertThat(delivery.deliveredIds()).containsExactlyInAnyOrder(ok1.id(), ok2.id(), after1.id(), after2.id());
+            // Version 1 of an account nobody opened, and not an opening.
+            PendingEntry notAnOpening = fake(entry(neverOpened, 1, LedgerEntry.DEPOSIT, 10L, 10, null));
+            // Version 1 of another account nobody opened: an opening that claims a balance.
+            PendingEntry richOpening = fake(entry(neverOpenedRich, 1, LedgerEntry.ACCOUNT_OPENED, null, 500, 0L));
+            // The settled account's next version: a deposit of 10 on a balance of 40 that claims 999.
+            PendingEntry doesNotFollow = fake(entry(settled, 3, LedgerEntry.DEPOSIT, 10L, 999, null));
 
-        assertThat(tables.snapshot(List.of(refused, refusedLate))).as("the refused accounts' read side")
-                .isEqualTo(refusedBefore);
-        assertThat(balanceOf(applied)).as("balance, version").containsExactly(25L, 2L);
-        assertThat(balanceOf(appliedAfter)).as("balance, version").containsExactly(7L, 2L);
-        List<FeedRow> first = tables.feedOf(applied);
-        List<FeedRow> last = tables.feedOf(appliedAfter);
-        assertThat(first).extracting(FeedRow::version).containsExactly(1L, 2L);
-        assertThat(last).extracting(FeedRow::version).containsExactly(1L, 2L);
-        // The positions the rolled-back accounts had taken are handed out again: no hole in the feed.
-        assertThat(first.get(1).position()).isEqualTo(first.get(0).position() + 1);
-        assertThat(last.get(0).position()).isEqualTo(first.get(1).position() + 1);
-        assertThat(last.get(1).position()).isEqualTo(last.get(0).position() + 1);
-        assertThat(statementVersions(applied)).containsExactly(1L, 2L);
-        assertThat(statementVersions(appliedAfter)).containsExactly(1L, 2L);
+            long feedEnd = tables.number("select coalesce(max(position), 0) from event_feed");
+            duplicatesBefore = metrics.duplicatesDropped();
+            Delivery delivery = projector.deliver(
+                    List.of(real.get(0), notAnOpening, doesNotFollow, richOpening, real.get(1)));
+
+            assertThat(delivery.failed()).containsOnlyKeys(neverOpened, neverOpenedRich, settled);
+            assertThat(delivery.failed().get(neverOpened).version()).isEqualTo(1);
+            assertThat(delivery.failed().get(neverOpened).error()).contains("is not an opening");
+            assertThat(delivery.failed().get(neverOpenedRich).version()).isEqualTo(1);
+            assertThat(delivery.failed().get(neverOpenedRich).error()).contains("is not an opening");
+            assertThat(delivery.failed().get(settled).version()).isEqualTo(3);
+            assertThat(delivery.failed().get(settled).error()).contains("does not follow");
+            assertThat(delivery.deliveredIds()).containsExactly(real.get(0).id(), real.get(1).id());
+
+            assertNothingOnTheReadSide(fakes);
+            assertThat(tables.snapshot(List.of(settled))).as("the settled account's read side")
+                    .isEqualTo(settledBefore);
+            assertThat(balanceOf(applied)).as("balance, version").containsExactly(25L, 2L);
+            List<FeedRow> feed = tables.feedOf(applied);
+            assertThat(feed).extracting(FeedRow::version).containsExactly(1L, 2L);
+            // The positions the refused events had taken are handed out again: no hole in the feed.
+            assertThat(feed).extracting(FeedRow::position).containsExactly(feedEnd + 1, feedEnd + 2);
+            assertThat(tables.number("select max(position) from event_feed")).isEqualTo(feedEnd + 2);
+            assertThat(statementVersions(applied)).containsExactly(1L, 2L);
+            appliedAfterDelivery = tables.snapshot(List.of(applied));
+        }
+
+        // The relay runs again and delivers the real rows as usual: the applied account's again
+        // (dropped as duplicates), the settled account's real version 3 for the first time.
+        awaitRelayed(applied);
+        awaitRelayed(settled);
+        assertThat(tables.snapshot(List.of(applied))).as("read side after the relay's redelivery")
+                .isEqualTo(appliedAfterDelivery);
+        assertThat(metrics.duplicatesDropped()).as("the relay's redeliveries dropped").isEqualTo(duplicatesBefore + 2);
+        assertThat(balanceOf(settled)).as("balance, version").containsExactly(45L, 3L);
+        assertThat(tables.number("select count(*) from relay_dead_letter where account_id = any(?)",
+                List.of(applied, settled, neverOpened, neverOpenedRich))).as("parked accounts").isZero();
+        assertNothingOnTheReadSide(fakes);
+        assertThat(fakes).noneMatch(history::exists);
+        assertMatchesEventStore(applied);
+        assertMatchesEventStore(settled);
+        assertReconciled(List.of(applied, settled, neverOpened, neverOpenedRich));
     }
 
-    private void assertDelivered(Delivery delivery, PendingEntry only) {
-        assertThat(delivery.failed()).as("failed accounts").isEmpty();
-        if (only != null) {
-            assertThat(delivery.deliveredIds()).containsExactly(only.id());
+    /** No row of any read-side table names these accounts. */
+    private void assertNothingOnTheReadSide(List<String> accounts) {
+        for (String table : List.of("account_balance", "statement_line", "event_feed", "projection_held")) {
+            assertThat(tables.number("select count(*) from " + table + " where account_id = any(?)", accounts))
+                    .as("rows of %s in %s", accounts, table).isZero();
         }
+    }
+
+    /**
+     * The account's feed rows, statement lines and balance are exactly its stream in the event
+     * store: one feed row and one statement line per event, at rising positions, and the balance
+     * and version of its last event.
+     */
+    private void assertMatchesEventStore(String account) {
+        List<LedgerEntry> stored = history.page(account, 0, AccountHistory.PAGE_LIMIT_MAX).stream()
+                .map(LedgerEntry::of).toList();
+        assertThat(stored).as("events of %s in the store", account).isNotEmpty();
+        assertThat(tables.feedEntriesOf(account)).as("feed of %s", account).isEqualTo(stored);
+
+        List<FeedRow> feed = tables.feedOf(account);
+        for (int i = 1; i < feed.size(); i++) {
+            assertThat(feed.get(i).position()).as("position of %s version %d", account, i + 1)
+                    .isGreaterThan(feed.get(i - 1).position());
+        }
+        List<Line> lines = tables.query("select version, position, type, amount, currency, balance_after,"
+                        + " occurred_at, entry_id, transfer_id, reference from statement_line where account_id = ?"
+                        + " order by version",
+                rs -> new Line(rs.getLong(1), rs.getLong(2), rs.getString(3), (Long) rs.getObject(4),
+                        rs.getString(5), rs.getLong(6), rs.getTimestamp(7).toInstant(), rs.getString(8),
+                        rs.getString(9), rs.getString(10)), account);
+        assertThat(lines).as("statement of %s", account).isEqualTo(
+                IntStream.range(0, stored.size())
+                        .mapToObj(i -> Line.of(stored.get(i), feed.get(i).position())).toList());
+
+        LedgerEntry opening = stored.get(0);
+        LedgerEntry last = stored.get(stored.size() - 1);
+        assertThat(tables.rows("select currency, balance, overdraft_limit, version, position from account_balance"
+                + " where account_id = ?", account)).as("account_balance of %s", account).containsExactly(List.of(
+                opening.currency(), last.balanceAfter(), opening.overdraftLimit(), last.version(),
+                feed.get(feed.size() - 1).position()));
+    }
+
+    /** Reconciling the store with the read model finds nothing wrong with these accounts. */
+    private void assertReconciled(List<String> accounts) {
+        Reconciliation.Report report = reconciliation.run();
+        assertThat(report.mismatches()).extracting(Mismatch::accountId).as("reconciliation mismatches")
+                .doesNotContainAnyElementsOf(accounts);
+    }
+
+    /** Waits, bounded, until the relay has delivered and marked every outbox row of the account. */
+    private void awaitRelayed(String account) {
+        Tables.await(WAIT, "the relay to deliver and mark every row of " + account, () -> tables.number(
+                "select count(*) from outbox_event where account_id = ? and relayed_at is null", account) == 0);
+    }
+
+    private static void assertDelivered(Delivery delivery, PendingEntry only) {
+        assertThat(delivery.failed()).as("failed accounts").isEmpty();
+        assertThat(delivery.deliveredIds()).containsExactly(only.id());
+    }
+
+    private static void created(Reply reply) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(201);
     }
 
     private List<Long> balanceOf(String account) {
@@ -161,30 +301,25 @@ class ConsumerInboxTest extends IntegrationTest {
         return tables.longs("select version from statement_line where account_id = ? order by version", account);
     }
 
-    private static PendingEntry pending(LedgerEntry entry) {
+    /** A made-up event, not in the store or the outbox, in a unit (request) of its own. */
+    private static PendingEntry fake(LedgerEntry entry) {
         return new PendingEntry(FAKE_IDS.getAndDecrement(), entry);
     }
 
-    private static LedgerEntry opening(String account) {
-        return new LedgerEntry(account, 1, LedgerEntry.ACCOUNT_OPENED, null, "EUR", 0, 0L, now(), null, null, null,
-                "req-open", "consumer-inbox-test");
+    private static LedgerEntry entry(String account, long version, String type, Long amount, long balanceAfter,
+                                     Long overdraftLimit) {
+        return new LedgerEntry(account, version, type, amount, "EUR", balanceAfter, overdraftLimit,
+                Instant.now().truncatedTo(ChronoUnit.MICROS), amount == null ? null : "entry-" + UUID.randomUUID(),
+                null, null, UUID.randomUUID().toString(), "consumer-inbox-test");
     }
 
-    private static LedgerEntry deposit(String account, long version, long amount, long balanceAfter) {
-        return entry(account, version, LedgerEntry.DEPOSIT, amount, balanceAfter);
-    }
+    /** A statement line, every column but the account. */
+    private record Line(long version, long position, String type, Long amount, String currency, long balanceAfter,
+                        Instant occurredAt, String entryId, String transferId, String reference) {
 
-    private static LedgerEntry withdrawal(String account, long version, long amount, long balanceAfter) {
-        return entry(account, version, LedgerEntry.WITHDRAWAL, amount, balanceAfter);
-    }
-
-    private static LedgerEntry entry(String account, long version, String type, long amount, long balanceAfter) {
-        return new LedgerEntry(account, version, type, amount, "EUR", balanceAfter, null, now(),
-                "entry-" + version, null, "ref " + version, "req-" + version, "consumer-inbox-test");
-    }
-
-    /** Microseconds: what a timestamp(6) column keeps, so a stored row compares equal to the entry. */
-    private static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+        static Line of(LedgerEntry entry, long position) {
+            return new Line(entry.version(), position, entry.type(), entry.amount(), entry.currency(),
+                    entry.balanceAfter(), entry.occurredAt(), entry.entryId(), entry.transferId(), entry.reference());
+        }
     }
 }

@@ -1,5 +1,8 @@
 package dev.ledger.infra.outbox;
 
+import dev.ledger.infra.account.LedgerEntry;
+import dev.ledger.infra.account.LedgerEntryColumns;
+import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import dev.ledger.support.TestDatabase;
 import java.sql.Array;
 import java.sql.Connection;
@@ -38,6 +41,18 @@ final class Tables implements AutoCloseable {
 
     /** Every row of a query, each as its column values in order; parameters may be collections (bound as text[]). */
     List<List<Object>> rows(String sql, Object... parameters) {
+        return query(sql, rs -> {
+            int columns = rs.getMetaData().getColumnCount();
+            List<Object> row = new ArrayList<>(columns);
+            for (int c = 1; c <= columns; c++) {
+                row.add(rs.getObject(c));
+            }
+            return row;
+        }, parameters);
+    }
+
+    /** Every row of a query, each read by {@code reader}; parameters as for {@link #rows}. */
+    <T> List<T> query(String sql, RowReader<T> reader, Object... parameters) {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
                 Object parameter = parameters[i];
@@ -50,20 +65,28 @@ final class Tables implements AutoCloseable {
                 }
             }
             try (ResultSet rs = statement.executeQuery()) {
-                int columns = rs.getMetaData().getColumnCount();
-                List<List<Object>> rows = new ArrayList<>();
+                List<T> rows = new ArrayList<>();
                 while (rs.next()) {
-                    List<Object> row = new ArrayList<>(columns);
-                    for (int c = 1; c <= columns; c++) {
-                        row.add(rs.getObject(c));
-                    }
-                    rows.add(row);
+                    rows.add(reader.read(rs));
                 }
                 return rows;
             }
         } catch (SQLException failure) {
             throw new IllegalStateException(sql, failure);
         }
+    }
+
+    /** The account's undelivered outbox rows by version, as a relay round would hand them to the consumer. */
+    List<PendingEntry> pendingOf(String accountId) {
+        return query("select id, " + LedgerEntryColumns.NAMES + " from outbox_event where account_id = ?"
+                        + " and relayed_at is null order by version",
+                rs -> new PendingEntry(rs.getLong(1), LedgerEntryColumns.read(rs, 2)), accountId);
+    }
+
+    /** The account's feed rows by version, as the entries they carry. */
+    List<LedgerEntry> feedEntriesOf(String accountId) {
+        return query("select " + LedgerEntryColumns.NAMES + " from event_feed where account_id = ? order by version",
+                rs -> LedgerEntryColumns.read(rs, 1), accountId);
     }
 
     /** The single number a query answers (a count, a max). */
@@ -117,6 +140,12 @@ final class Tables implements AutoCloseable {
             }
             LockSupport.parkNanos(POLL_MS * 1_000_000);
         }
+    }
+
+    /** Reads the current row of a result set. */
+    @FunctionalInterface
+    interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
     }
 
     record FeedRow(long version, long position, long balanceAfter) {

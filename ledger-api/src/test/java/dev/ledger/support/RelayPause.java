@@ -1,15 +1,15 @@
-package dev.ledger.api.readmodel;
+package dev.ledger.support;
 
-import dev.ledger.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /**
  * Holds the relay's advisory lock in a transaction of the test's own, so that no relay round of
- * any worker can run (outbox rows stay pending) until {@link #close()} releases it.
+ * any worker can run (outbox rows stay pending) until {@link #close()} releases it. Meanwhile a
+ * test may hand the pending rows to the consumer itself, as a relay round would.
  */
-final class RelayPause implements AutoCloseable {
+public final class RelayPause implements AutoCloseable {
 
     /** The relay's lock key ({@code OutboxStore.LOCK_CLASS}, {@code RELAY_LOCK}). */
     private static final int LOCK_CLASS = 0x1ed9e7;
@@ -22,7 +22,7 @@ final class RelayPause implements AutoCloseable {
     }
 
     /** Returns once the lock is held (after the relay round running now, if any, has committed). */
-    static RelayPause hold() throws SQLException {
+    public static RelayPause hold() throws SQLException {
         Connection connection = TestDatabase.get().connect();
         try {
             connection.setAutoCommit(false);
