@@ -124,12 +124,12 @@ class TwoRelaysTest extends IntegrationTest {
                             + " stalled rounds with a later version pending: {}", ACCOUNTS * EVENTS_PER_ACCOUNT,
                     NANOSECONDS.toMillis(written - started), WRITERS, NANOSECONDS.toMillis(settled - written),
                     relays.handled(), relays.overtakable());
-            assertThat(relays.handled()).as("rows delivered by each extra relay").allSatisfy(rows ->
-                    assertThat(rows).isPositive());
-            // Nothing else was written meanwhile, so the service's worker delivered the rest.
+            // Nothing else was written meanwhile, so the service's worker delivered the rest. Which
+            // relay wins each round is up to timing; what matters is that several really took turns.
             long byExtraRelays = relays.handled().stream().mapToLong(Long::longValue).sum();
-            assertThat((long) ACCOUNTS * EVENTS_PER_ACCOUNT - byExtraRelays)
-                    .as("rows delivered by the service's worker").isPositive();
+            long deliveringRelays = relays.handled().stream().filter(rows -> rows > 0).count()
+                    + ((long) ACCOUNTS * EVENTS_PER_ACCOUNT - byExtraRelays > 0 ? 1 : 0);
+            assertThat(deliveringRelays).as("relays that delivered rows").isGreaterThanOrEqualTo(2);
             assertThat(relays.overtakable()).as("rounds in flight while a later version of their account was pending")
                     .isPositive();
         }
