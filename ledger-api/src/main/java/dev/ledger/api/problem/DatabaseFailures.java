@@ -8,6 +8,7 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 
 /** Tells a database that cannot be reached apart from every other failure. */
 public final class DatabaseFailures {
@@ -37,8 +38,24 @@ public final class DatabaseFailures {
                     && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true;
             }
+            if (isTransactionEndOnDeadConnection(cause)) {
+                return true;
+            }
             cause = cause.getCause();
         }
         return false;
+    }
+
+    /**
+     * A rollback (or commit) that failed because its connection was already dead. Once a statement
+     * fails with a connection error, the pool closes the connection, and every later call on it
+     * throws an {@link SQLException} without SQLSTATE ("Connection is closed"): the rollback Spring
+     * then issues fails too, and that failure replaces the connection error it was cleaning up
+     * after (Spring only logs the original). Left unrecognized, a request whose connection died
+     * under it answered 500 and counted as a success for the database circuit breaker.
+     */
+    private static boolean isTransactionEndOnDeadConnection(Throwable cause) {
+        return (cause instanceof org.hibernate.TransactionException || cause instanceof TransactionSystemException)
+                && cause.getCause() instanceof SQLException sql && sql.getSQLState() == null;
     }
 }
