@@ -75,8 +75,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<byte[]> databaseUnavailable(RuntimeException failure, HttpServletRequest request) {
         log.warn("Database unavailable: {}", failure.getMessage());
         request.setAttribute(DatabaseFailures.FAILED_ATTRIBUTE, Boolean.TRUE);
-        return problems.response(Problem.of(ProblemCode.OVERLOADED,
-                        "the ledger's database is unavailable; nothing was written, retry later")
+        // Without a transaction nothing can have been written. A connection lost later, up to the
+        // commit itself, leaves the outcome unknown: the commit may have reached the database.
+        String detail = failure instanceof CannotCreateTransactionException
+                ? "the ledger's database is unavailable; nothing was written, retry later"
+                : "the ledger's database became unavailable during the request; a write may or may not have"
+                + " taken effect: retry it with the same Idempotency-Key, which applies it at most once";
+        return problems.response(Problem.of(ProblemCode.OVERLOADED, detail)
                 .withHeader(HttpHeaders.RETRY_AFTER, "5"));
     }
 
