@@ -1,5 +1,6 @@
 package dev.ledger.infra.account;
 
+import dev.ledger.domain.LedgerRuleViolation;
 import dev.ledger.domain.account.AccountEvent;
 import dev.ledger.domain.account.AccountNotFoundException;
 import dev.ledger.domain.account.AccountOpenedEvent;
@@ -16,7 +17,9 @@ import org.springframework.transaction.annotation.Transactional;
  * after it, so the current state is the opening event (currency, overdraft) plus the last event.
  */
 @Service
-@Transactional(readOnly = true)
+// Joined by commands (a transfer reads both accounts first): a refusal found here, such as an
+// unknown account, must not doom the caller's transaction, which stores the refusal as the answer.
+@Transactional(readOnly = true, noRollbackFor = LedgerRuleViolation.class)
 public class AccountHistory {
 
     /** The most events one page of history may hold. */
