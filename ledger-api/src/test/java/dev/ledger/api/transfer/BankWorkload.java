@@ -60,6 +60,7 @@ final class BankWorkload {
     private final List<Account> accounts;
     private final Map<String, Account> byId = new LinkedHashMap<>();
     private final long fundedTotal;
+    private final long unreachable;
     private final Supplier<LedgerClient> writes;
     private final LedgerClient reads;
     private final boolean noCrash;
@@ -108,6 +109,8 @@ final class BankWorkload {
         this.accounts = List.copyOf(accounts);
         this.accounts.forEach(account -> byId.put(account.id(), account));
         this.fundedTotal = accounts.stream().mapToLong(Account::funds).sum();
+        // No balance can exceed what was funded plus what every other account may owe.
+        this.unreachable = fundedTotal + accounts.stream().mapToLong(Account::overdraftLimit).sum() + 1;
         this.writes = writes;
         this.reads = reads;
         this.noCrash = noCrash;
@@ -205,18 +208,18 @@ final class BankWorkload {
         int toIndex = (fromIndex + 1 + random.nextInt(accounts.size() - 1)) % accounts.size();
         Account from = accounts.get(fromIndex);
         Account to = accounts.get(toIndex);
-        // The first transfer of client 0 asks for more than the whole bank holds: one sure refusal.
-        long amount = client == 0 && n == 0 ? fundedTotal + 1 : random.nextLong(1, AMOUNT_MAX + 1);
+        // The first transfer of client 0 asks for more than any account can ever cover: one sure refusal.
+        long amount = client == 0 && n == 0 ? unreachable : random.nextLong(1, AMOUNT_MAX + 1);
         String transferId = "bk-" + UUID.randomUUID();
         String key = "bk-key-" + UUID.randomUUID();
         String body = TransfersApiTest.body(transferId, from.id(), to.id(), amount, currency, null);
 
         Reply answer;
-        if (n % 25 == 7) {
+        if (n % 25 == 2) {
             answer = sendTwice(key, body);
         } else {
             answer = untilAnswered(key, body);
-            if (n % 10 == 3) {
+            if (n % 10 == 1) {
                 // The answer was lost on the way: the client sends the same request again.
                 resent.incrementAndGet();
                 Reply again = untilAnswered(key, body);

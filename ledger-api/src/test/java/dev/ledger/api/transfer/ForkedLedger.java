@@ -54,6 +54,8 @@ final class ForkedLedger implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
+            // Should the test JVM itself end first, the service must not outlive it.
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
             return new ForkedLedger(name, port, log, process);
         } catch (IOException failure) {
             throw new UncheckedIOException("cannot start the forked service " + name, failure);
