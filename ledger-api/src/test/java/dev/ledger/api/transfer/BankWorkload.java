@@ -93,6 +93,8 @@ final class BankWorkload {
     private final List<Future<?>> clientTasks = new ArrayList<>();
     private Future<?> readerTask;
     private long lastPosition = -1;
+    /** The global feed's last position before the bank's accounts were opened. */
+    private long feedStart;
     private final Map<String, Long> lastVersions = new HashMap<>();
 
     /**
@@ -131,6 +133,8 @@ final class BankWorkload {
 
     /** Opens and funds the accounts and waits until the read model has them. */
     void open(LedgerClient ledger) {
+        Projections.awaitSettled();
+        feedStart = Rows.count("select coalesce(max(position), 0) from event_feed");
         for (Account account : accounts) {
             Reply opened = ledger.openAccount(account.id(), currency, account.overdraftLimit());
             assertThat(opened.status()).as(opened.body()).isEqualTo(201);
@@ -422,8 +426,9 @@ final class BankWorkload {
     /**
      * Once the clients stopped: every acknowledged transfer is in the payer's history exactly once
      * as a debit and in the payee's exactly once as a credit, at the versions it answered; no other
-     * transfer is in any history; balances follow from the funding and the acknowledged transfers,
-     * in the histories, the read model and a final snapshot; the transfer table agrees.
+     * transfer is in any history; the global feed relays every account's versions once and in order;
+     * balances follow from the funding and the acknowledged transfers, in the histories, the read
+     * model and a final snapshot; the transfer table agrees.
      */
     void verify(LedgerClient ledger) {
         assertThat(problems).as("problems seen while the workload ran").isEmpty();
@@ -436,10 +441,12 @@ final class BankWorkload {
             expected.merge(ack.to(), ack.amount(), Long::sum);
         });
 
+        Map<String, List<JsonNode>> feed = feedOfTheBank(ledger);
         Map<String, JsonNode> debits = new HashMap<>();
         Map<String, JsonNode> credits = new HashMap<>();
         for (Account account : accounts) {
             History history = History.read(ledger, account.id());
+            assertFeedMatches(feed.getOrDefault(account.id(), List.of()), history);
             for (JsonNode line : history.lines()) {
                 String type = line.get("type").asText();
                 if (!type.startsWith("TRANSFER_")) {
@@ -496,6 +503,47 @@ final class BankWorkload {
         Map<String, Long> last = takeSnapshot();
         assertThat(problems).as("problems in the final snapshot").isEmpty();
         assertThat(last).as("final snapshot").isEqualTo(expected);
+    }
+
+    /**
+     * The global feed after {@link #feedStart}, paged through, keeping the bank's accounts: positions
+     * must strictly increase.
+     */
+    private Map<String, List<JsonNode>> feedOfTheBank(LedgerClient ledger) {
+        Map<String, List<JsonNode>> feed = new HashMap<>();
+        long after = feedStart;
+        while (true) {
+            Reply page = ledger.get("/api/v1/events?afterPosition=" + after + "&limit=1000");
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            JsonNode items = page.json().get("items");
+            if (items.isEmpty()) {
+                return feed;
+            }
+            for (JsonNode item : items) {
+                long position = item.get("position").asLong();
+                assertThat(position).as("feed position after %d", after).isGreaterThan(after);
+                after = position;
+                String accountId = item.get("accountId").asText();
+                if (byId.containsKey(accountId)) {
+                    feed.computeIfAbsent(accountId, id -> new ArrayList<>()).add(item);
+                }
+            }
+            assertThat(page.json().get("nextAfterPosition").asLong()).isEqualTo(after);
+        }
+    }
+
+    /** The feed holds each version of the account once, in order, as its history has it. */
+    private static void assertFeedMatches(List<JsonNode> feed, History history) {
+        assertThat(feed).as("feed lines of %s", history.accountId()).hasSize(history.lines().size());
+        for (int i = 0; i < feed.size(); i++) {
+            JsonNode relayed = feed.get(i);
+            JsonNode stored = history.lines().get(i);
+            String what = "feed line " + i + " of " + history.accountId() + ": " + relayed;
+            assertThat(relayed.get("version").asLong()).as(what).isEqualTo(i + 1);
+            assertThat(relayed.get("type").asText()).as(what).isEqualTo(stored.get("type").asText());
+            assertThat(relayed.get("balanceAfter").asLong()).as(what).isEqualTo(stored.get("balanceAfter").asLong());
+            assertThat(relayed.path("transferId").asText()).as(what).isEqualTo(stored.path("transferId").asText());
+        }
     }
 
     /** The refused transfers that no retry turned into an acknowledged one. */
