@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.infra.command.IdempotentExecutor;
 import dev.ledger.support.IntegrationTest;
+import dev.ledger.support.LedgerClient;
 import dev.ledger.support.LedgerClient.Reply;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * Proves that transfers A→B and B→A sent in parallel queue on the two accounts' locks instead of
- * deadlocking: every one completes (no 503, no 500, no retried write, no PostgreSQL deadlock) within
- * a bounded time, money is neither created nor lost, and both histories stay consecutive.
+ * Proves that transfers A→B and B→A sent in parallel — to one service, or split between two
+ * service processes on one database — queue on the two accounts' locks instead of deadlocking:
+ * every one completes (no 503, no 500, no retried write, no PostgreSQL deadlock) within a bounded
+ * time, money is neither created nor lost, and both histories stay consecutive.
  */
 class OppositeTransfersTest extends IntegrationTest {
 
@@ -34,12 +36,33 @@ class OppositeTransfersTest extends IntegrationTest {
     private static final long FUNDS = 1_000_000;
     /** Generous for a shared 2-core machine; a deadlock or lock timeout would show as a 503 long before. */
     private static final Duration RUN_MAX = Duration.ofSeconds(120);
+    /** Start-up of a whole service JVM on a busy 2-core machine. */
+    private static final Duration START_WAIT_MAX = Duration.ofSeconds(150);
 
     @Autowired
     private IdempotentExecutor executor;
 
     @Test
     void opposite_transfers_in_parallel_all_complete_without_deadlock_and_preserve_the_sum() throws Exception {
+        runOppositeTransfers(List.of(ledger));
+    }
+
+    /**
+     * Across instances only the database's account locks order the two directions: half the
+     * threads of each direction go to this service, half to a second service process on the
+     * same database.
+     */
+    @Test
+    void opposite_transfers_split_between_two_service_instances_all_complete_without_deadlock() throws Exception {
+        try (ForkedLedger other = ForkedLedger.start("opposite")) {
+            other.awaitHealthy(START_WAIT_MAX);
+            runOppositeTransfers(List.of(ledger, other.client()));
+            assertThat(other.isAlive()).as("the second instance is still up").isTrue();
+        }
+    }
+
+    /** Thread t sends A→B when t is even, B→A when odd, to instance (t / 2) modulo the number of instances. */
+    private void runOppositeTransfers(List<LedgerClient> instances) throws Exception {
         String a = unique("opp-a");
         String b = unique("opp-b");
         for (String account : List.of(a, b)) {
@@ -62,6 +85,7 @@ class OppositeTransfersTest extends IntegrationTest {
                 boolean forward = t % 2 == 0;
                 String from = forward ? a : b;
                 String to = forward ? b : a;
+                LedgerClient instance = instances.get((t / 2) % instances.size());
                 futures.add(pool.submit(() -> {
                     ready.countDown();
                     if (!start.await(30, SECONDS)) {
@@ -71,7 +95,7 @@ class OppositeTransfersTest extends IntegrationTest {
                     for (int i = 0; i < TRANSFERS_PER_THREAD; i++) {
                         String transferId = unique("opp");
                         long amount = ThreadLocalRandom.current().nextLong(1, 1001);
-                        Reply reply = ledger.post("/api/v1/transfers", unique("key"), null,
+                        Reply reply = instance.post("/api/v1/transfers", unique("key"), null,
                                 TransfersApiTest.body(transferId, from, to, amount, "EUR", null));
                         mine.add(new Sent(transferId, from, to, amount, reply));
                         if (reply.status() != 201) {
@@ -100,7 +124,8 @@ class OppositeTransfersTest extends IntegrationTest {
             assertThat(pool.awaitTermination(30, SECONDS)).as("client threads ended").isTrue();
         }
 
-        System.out.printf("%d opposite transfers took %d ms%n", sent.size(), Duration.ofNanos(elapsed).toMillis());
+        System.out.printf("%d opposite transfers on %d instance(s) took %d ms%n", sent.size(), instances.size(),
+                Duration.ofNanos(elapsed).toMillis());
         Map<Integer, Long> statuses = new HashMap<>();
         sent.forEach(s -> statuses.merge(s.reply().status(), 1L, Long::sum));
         assertThat(statuses).as("answers by status (first non-201: %s)", sent.stream()
