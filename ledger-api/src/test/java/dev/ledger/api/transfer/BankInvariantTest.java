@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * Proves, after Jepsen's bank workload, that concurrent transfers with lost and duplicated
  * requests neither create nor destroy money: every balance snapshot sums to what was funded and
  * keeps each account above its overdraft limit, each acknowledged transfer is booked exactly once
- * on both sides and nothing else is, and reconciliation finds the ledger balanced.
+ * on both sides and nothing else is, and reconciliation finds the ledger balanced, both while the
+ * transfers run and after.
  */
 class BankInvariantTest extends IntegrationTest {
 
@@ -25,6 +26,12 @@ class BankInvariantTest extends IntegrationTest {
     private static final String CURRENCY = "CHF";
     private static final int CLIENTS = 8;
     private static final Duration RUN = Duration.ofSeconds(12);
+
+    private static void awaitUntil(long deadlineNanos, BankWorkload bank) {
+        while (System.nanoTime() < deadlineNanos && bank.problems().isEmpty()) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+    }
 
     @Test
     void random_transfers_with_lost_and_duplicated_requests_keep_every_snapshot_balanced() throws Exception {
@@ -37,12 +44,14 @@ class BankInvariantTest extends IntegrationTest {
         BankWorkload bank = new BankWorkload(CURRENCY, accounts, () -> ledger, ledger, true);
         bank.open(ledger);
 
+        Reply reconciledMidRun;
         try {
             bank.start(CLIENTS);
             long until = System.nanoTime() + RUN.toNanos();
-            while (System.nanoTime() < until && bank.problems().isEmpty()) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-            }
+            awaitUntil(System.nanoTime() + RUN.toNanos() / 2, bank);
+            // While transfers commit and are relayed: versions not yet applied must count as on their way.
+            reconciledMidRun = ledger.post("/api/v1/reconciliations", unique("reconcile"), null, "{}");
+            awaitUntil(until, bank);
             bank.stopClients();
         } finally {
             bank.close();
@@ -57,6 +66,10 @@ class BankInvariantTest extends IntegrationTest {
         assertThat(bank.retriedAfterRefusal.get()).as("refused transfers sent again under a new key").isPositive();
         assertThat(bank.snapshots.get()).as("snapshots taken while transfers ran").isGreaterThanOrEqualTo(5);
         assertThat(bank.distinctCuts()).as("distinct balance cuts the snapshots saw").isGreaterThanOrEqualTo(2);
+
+        assertThat(reconciledMidRun.status()).as(reconciledMidRun.body()).isEqualTo(200);
+        assertThat(reconciledMidRun.json().get("balanced").asBoolean()).as("reconciliation while transfers ran: %s",
+                reconciledMidRun.body()).isTrue();
 
         bank.verify(ledger);
 
