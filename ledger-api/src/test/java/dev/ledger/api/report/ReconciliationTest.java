@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Proves that reconciliation — over REST and as the {@code reconcile} batch command — reports a
  * consistent ledger as balanced and catches a read-model balance that disagrees with the event
- * store, naming the account, in the report shape the contract gives.
+ * store, naming the account, in the report shape the contract gives; the command's exit code says
+ * balanced (0), unbalanced (1) or could not run (2).
  */
 class ReconciliationTest extends IntegrationTest {
 
@@ -136,6 +137,15 @@ class ReconciliationTest extends IntegrationTest {
                 .isNotEmpty();
     }
 
+    @Test
+    void the_batch_command_exits_2_and_prints_no_report_when_it_cannot_reach_the_database() throws Exception {
+        Batch batch = runBatch("jdbc:postgresql://127.0.0.1:1/ledger");
+
+        assertThat(batch.exitCode()).as("exit code; stderr:\n%s", batch.stderr()).isEqualTo(2);
+        assertThat(batch.stdout()).as("standard output").isBlank();
+        assertThat(batch.stderr()).as("standard error").isNotBlank();
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     /** Two accounts and one transfer between them; answers the payer. */
@@ -197,6 +207,10 @@ class ReconciliationTest extends IntegrationTest {
      * standard output and error in files, and waits for it at most {@link #BATCH_WAIT_MAX}.
      */
     private static Batch runBatch() throws IOException, InterruptedException {
+        return runBatch(TestDatabase.get().url());
+    }
+
+    private static Batch runBatch(String databaseUrl) throws IOException, InterruptedException {
         TestDatabase database = TestDatabase.get();
         Path stdout = Files.createTempFile("reconcile-", ".out");
         Path stderr = Files.createTempFile("reconcile-", ".err");
@@ -207,7 +221,7 @@ class ReconciliationTest extends IntegrationTest {
                 "-Daxoniq.update-checker.disabled=true",
                 "-cp", System.getProperty("java.class.path"),
                 "dev.ledger.LedgerApplication", "reconcile",
-                "--spring.datasource.url=" + database.url(),
+                "--spring.datasource.url=" + databaseUrl,
                 "--spring.datasource.username=" + database.user(),
                 "--spring.datasource.password=" + database.password())
                 .redirectOutput(stdout.toFile())
