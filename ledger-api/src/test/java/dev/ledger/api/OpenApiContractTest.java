@@ -58,6 +58,22 @@ class OpenApiContractTest extends IntegrationTest {
     }
 
     @Test
+    void every_endpoint_added_after_the_accounts_is_documented_with_its_method() {
+        assertThat(methods("/api/v1/transfers")).containsExactly("post");
+        assertThat(methods("/api/v1/transfers/{transferId}")).containsExactly("get");
+        assertThat(methods("/api/v1/events")).containsExactly("get");
+        assertThat(methods("/api/v1/reports/balances")).containsExactly("get");
+        assertThat(methods("/api/v1/reconciliations")).containsExactly("post");
+    }
+
+    @Test
+    void the_document_says_that_requests_need_a_bearer_api_key() {
+        assertThat(document.at("/components/securitySchemes/apiKey/type").asText()).isEqualTo("http");
+        assertThat(document.at("/components/securitySchemes/apiKey/scheme").asText()).isEqualTo("bearer");
+        assertThat(document.at("/security/0").has("apiKey")).as("global security requirement").isTrue();
+    }
+
+    @Test
     void the_document_holds_only_the_public_api_and_names_it() {
         List<String> paths = new ArrayList<>();
         document.path("paths").fieldNames().forEachRemaining(paths::add);
