@@ -96,7 +96,7 @@ public class LedgerProjector {
                 try {
                     for (PendingEntry pending : unit) {
                         applying[0] = pending.entry();
-                        accept(pending.entry(), versions, positions);
+                        accept(pending.entry(), versions, positions, applying);
                     }
                     releaseSavepoint(savepoint);
                     unit.forEach(pending -> delivered.add(pending.id()));
@@ -151,8 +151,11 @@ public class LedgerProjector {
         return requestId != null ? "request:" + requestId : "row:" + pending.id();
     }
 
-    /** The consumer inbox: applies the account's next version, drops older ones, holds newer ones. */
-    private void accept(LedgerEntry entry, Map<String, Long> versions, Positions positions) {
+    /**
+     * The consumer inbox: applies the account's next version, drops older ones, holds newer ones.
+     * {@code applying} names the event being applied, for the report if it fails.
+     */
+    private void accept(LedgerEntry entry, Map<String, Long> versions, Positions positions, LedgerEntry[] applying) {
         String accountId = entry.accountId();
         long current = versions.computeIfAbsent(accountId, this::lockedVersion);
         if (entry.version() <= current) {
@@ -164,7 +167,7 @@ public class LedgerProjector {
             return;
         }
         apply(entry, positions.next());
-        versions.put(accountId, drainHeld(accountId, entry.version(), positions));
+        versions.put(accountId, drainHeld(accountId, entry.version(), positions, applying));
     }
 
     private long lockedVersion(String accountId) {
@@ -181,14 +184,16 @@ public class LedgerProjector {
     }
 
     /** Applies held events that have become next in line; returns the account's version after. */
-    private long drainHeld(String accountId, long current, Positions positions) {
+    private long drainHeld(String accountId, long current, Positions positions, LedgerEntry[] applying) {
         for (int drained = 0; drained < HELD_DRAIN_MAX; drained++) {
             List<String> held = jdbc.queryForList("delete from projection_held where account_id = ? and version = ?"
                     + " returning entry", String.class, accountId, current + 1);
             if (held.isEmpty()) {
                 return current;
             }
-            apply(read(held.get(0)), positions.next());
+            // A held event that fails now is the one to name in the dead letter.
+            applying[0] = read(held.get(0));
+            apply(applying[0], positions.next());
             current++;
         }
         return current;
