@@ -85,9 +85,9 @@ class AccountsController {
         String idempotencyKey = IdempotentRequests.requireKey(key);
         JsonFields fields = JsonFields.of(body, Set.of("accountId", "currency", "overdraftLimit"));
         String requestedId = fields.optionalString("accountId", AccountIds::isValid,
-                "must be 1 to " + AccountIds.LENGTH_MAX + " characters from [A-Za-z0-9_-]");
+                RequestValues.IDENTIFIER_RULE);
         String currency = fields.requiredString("currency", CurrencyCode::isValid,
-                "must be an ISO 4217 alphabetic code such as EUR");
+                RequestValues.CURRENCY_RULE);
         long overdraftLimit = fields.optionalLong("overdraftLimit", 0, Money.OVERDRAFT_LIMIT_MAX, 0);
         fields.requireValid();
         String accountId = requestedId != null ? requestedId : UUID.randomUUID().toString();
@@ -117,12 +117,14 @@ class AccountsController {
         long wanted = RequestValues.longParameter("minVersion", minVersion, 0, Long.MAX_VALUE, 0);
         Optional<AccountBalance> found = readModels.awaitAccount(id, Math.max(wanted, 1),
                 wanted > 0 ? reads.minVersionWaitMax() : Duration.ZERO);
-        if (found.isEmpty() && wanted == 0 && history.exists(id)) {
-            // Opened but not projected yet: the client just created it, so give the projection a moment.
-            found = readModels.awaitAccount(id, 1, reads.minVersionWaitMax());
-        }
-        if (found.isEmpty() && !history.exists(id)) {
-            throw new ProblemException(ProblemCode.ACCOUNT_NOT_FOUND, "account " + id + " does not exist");
+        if (found.isEmpty()) {
+            if (!history.exists(id)) {
+                throw new ProblemException(ProblemCode.ACCOUNT_NOT_FOUND, "account " + id + " does not exist");
+            }
+            if (wanted == 0) {
+                // Opened but not projected yet: the client just created it, so give the projection a moment.
+                found = readModels.awaitAccount(id, 1, reads.minVersionWaitMax());
+            }
         }
         long reached = found.map(AccountBalance::version).orElse(0L);
         if (found.isEmpty() || reached < wanted) {
@@ -196,7 +198,7 @@ class AccountsController {
         JsonFields fields = JsonFields.of(body, Set.of("amount", "currency", "reference"));
         long amount = fields.requiredLong("amount", Money.AMOUNT_MIN, Money.AMOUNT_MAX);
         String currency = fields.requiredString("currency", CurrencyCode::isValid,
-                "must be an ISO 4217 alphabetic code such as EUR");
+                RequestValues.CURRENCY_RULE);
         String reference = fields.optionalString("reference", RequestValues::isReference,
                 RequestValues.REFERENCE_RULE);
         fields.requireValid();

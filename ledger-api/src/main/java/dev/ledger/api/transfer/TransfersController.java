@@ -48,7 +48,6 @@ class TransfersController {
 
     private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
     private static final String TRANSFERS_PATH = "/api/v1/transfers";
-    private static final String ID_RULE = "must be 1 to " + AccountIds.LENGTH_MAX + " characters from [A-Za-z0-9_-]";
 
     private final IdempotentRequests idempotent;
     private final TransferCommands commands;
@@ -90,12 +89,12 @@ class TransfersController {
         String idempotencyKey = IdempotentRequests.requireKey(key);
         JsonFields fields = JsonFields.of(body,
                 Set.of("transferId", "fromAccountId", "toAccountId", "amount", "currency", "reference"));
-        String requestedId = fields.optionalString("transferId", AccountIds::isValid, ID_RULE);
-        String from = fields.requiredString("fromAccountId", AccountIds::isValid, ID_RULE);
-        String to = fields.requiredString("toAccountId", AccountIds::isValid, ID_RULE);
+        String requestedId = fields.optionalString("transferId", AccountIds::isValid, RequestValues.IDENTIFIER_RULE);
+        String from = fields.requiredString("fromAccountId", AccountIds::isValid, RequestValues.IDENTIFIER_RULE);
+        String to = fields.requiredString("toAccountId", AccountIds::isValid, RequestValues.IDENTIFIER_RULE);
         long amount = fields.requiredLong("amount", Money.AMOUNT_MIN, Money.AMOUNT_MAX);
         String currency = fields.requiredString("currency", CurrencyCode::isValid,
-                "must be an ISO 4217 alphabetic code such as EUR");
+                RequestValues.CURRENCY_RULE);
         String reference = fields.optionalString("reference", RequestValues::isReference,
                 RequestValues.REFERENCE_RULE);
         fields.requireValid();

@@ -18,6 +18,12 @@ public final class RequestValues {
     private RequestValues() {
     }
 
+    /** What an account or transfer id must look like, as validation errors say it. */
+    public static final String IDENTIFIER_RULE = "must be 1 to " + AccountIds.LENGTH_MAX
+            + " characters from [A-Za-z0-9_-]";
+
+    public static final String CURRENCY_RULE = "must be an ISO 4217 alphabetic code such as EUR";
+
     /** The longest reference a client may attach to an entry or a transfer. */
     public static final int REFERENCE_LENGTH_MAX = 140;
 
@@ -31,7 +37,7 @@ public final class RequestValues {
     /** An account or transfer id from a path: 1 to 64 characters from {@code [A-Za-z0-9_-]}. */
     public static String identifier(String name, String raw) {
         if (!AccountIds.isValid(raw)) {
-            throw invalid(name, "must be 1 to " + AccountIds.LENGTH_MAX + " characters from [A-Za-z0-9_-]");
+            throw invalid(name, IDENTIFIER_RULE);
         }
         return raw;
     }

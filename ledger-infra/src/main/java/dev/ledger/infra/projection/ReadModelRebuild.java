@@ -1,7 +1,9 @@
 package dev.ledger.infra.projection;
 
-import dev.ledger.domain.account.AccountEvent;
 import dev.ledger.infra.account.LedgerEntry;
+import dev.ledger.infra.account.ProgressLog;
+import dev.ledger.infra.account.StoredEvents;
+import dev.ledger.infra.account.StreamFold;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -10,11 +12,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.axonframework.serialization.Serializer;
-import org.axonframework.serialization.SimpleSerializedObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -35,19 +34,18 @@ public class ReadModelRebuild {
     private static final Logger log = LoggerFactory.getLogger(ReadModelRebuild.class);
     private static final int FETCH_SIZE = 2000;
     private static final int WRITE_BATCH_SIZE = 1000;
-    private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(2);
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
-    private final Serializer serializer;
+    private final StoredEvents storedEvents;
     private final Clock clock;
     private final AtomicReference<Status> status = new AtomicReference<>(Status.idle());
 
-    ReadModelRebuild(JdbcTemplate jdbc, PlatformTransactionManager transactions,
-                     @Qualifier("eventSerializer") Serializer serializer, Clock clock) {
+    ReadModelRebuild(JdbcTemplate jdbc, PlatformTransactionManager transactions, StoredEvents storedEvents,
+                     Clock clock) {
         this.jdbc = jdbc;
         this.transactions = new TransactionTemplate(transactions);
-        this.serializer = serializer;
+        this.storedEvents = storedEvents;
         this.clock = clock;
     }
 
@@ -60,7 +58,7 @@ public class ReadModelRebuild {
         if (status.get().state() == State.RUNNING) {
             return status.get();
         }
-        status.set(Status.running(clock.instant(), 0, 0));
+        status.set(Status.running(clock.instant(), clock.instant(), 0, 0));
         Thread worker = new Thread(this::runQuietly, "read-model-rebuild");
         worker.setDaemon(true);
         worker.start();
@@ -70,7 +68,7 @@ public class ReadModelRebuild {
     /** Rebuilds in the calling thread; returns the final status. */
     public Status run() {
         Instant started = clock.instant();
-        status.set(Status.running(started, 0, 0));
+        status.set(Status.running(started, started, 0, 0));
         long applied = transactions.execute(tx -> rebuild(started));
         Status done = status.get().finished(State.SUCCEEDED, clock.instant(), applied, null);
         status.set(done);
@@ -94,14 +92,14 @@ public class ReadModelRebuild {
                 LedgerProjector.PROJECTOR_LOCK);
         Long total = jdbc.queryForObject("select count(*) from event_feed", Long.class);
         long totalEvents = total == null ? 0 : total;
-        status.set(Status.running(started, totalEvents, 0));
+        status.set(Status.running(started, clock.instant(), totalEvents, 0));
         log.info("Read-model rebuild started: {} events to replay", totalEvents);
         jdbc.execute("truncate account_balance, statement_line");
 
-        Fold fold = new Fold(started, totalEvents);
+        Writer writer = new Writer(started, totalEvents);
         jdbc.query(connection -> {
-            PreparedStatement statement = connection.prepareStatement("""
-                    select d.payload, d.payload_type, d.payload_revision, f.position
+            PreparedStatement statement = connection.prepareStatement("select " + StoredEvents.COLUMNS + """
+                    , f.position
                     from event_feed f
                     join domain_event_entry d
                       on d.aggregate_identifier = f.account_id and d.sequence_number = f.version - 1
@@ -109,55 +107,37 @@ public class ReadModelRebuild {
             statement.setFetchSize(FETCH_SIZE);
             return statement;
         }, rs -> {
-            AccountEvent event = serializer.deserialize(new SimpleSerializedObject<>(rs.getBytes(1), byte[].class,
-                    rs.getString(2), rs.getString(3)));
-            fold.accept(LedgerEntry.of(event), rs.getLong(4));
+            writer.accept(storedEvents.entry(rs, 1), rs.getLong(4));
         });
-        fold.finish();
-        return fold.applied;
+        writer.finish();
+        return writer.applied;
     }
 
-    /** Folds streams account by account, checking each one, and writes in batches. */
-    private final class Fold {
+    /**
+     * Folds the streams account by account (a stream that does not fold ends the rebuild, which
+     * then rolls back) and writes statement lines and balances in batches.
+     */
+    private final class Writer {
         private final Instant started;
         private final long total;
+        private final StreamFold fold = new StreamFold();
+        private final ProgressLog progress;
         private final List<Object[]> lines = new ArrayList<>(WRITE_BATCH_SIZE);
         private final List<Object[]> balances = new ArrayList<>(WRITE_BATCH_SIZE);
-        private String accountId;
-        private String currency;
-        private long overdraftLimit;
-        private long balance;
-        private long version;
         private long position;
         private long applied;
-        private Instant lastLog;
 
-        private Fold(Instant started, long total) {
+        private Writer(Instant started, long total) {
             this.started = started;
             this.total = total;
-            this.lastLog = started;
+            this.progress = new ProgressLog(log, "Read-model rebuild", clock, total);
         }
 
         void accept(LedgerEntry entry, long entryPosition) {
-            if (!entry.accountId().equals(accountId)) {
+            if (fold.startsNewAccount(entry)) {
                 closeAccount();
-                if (entry.version() != 1 || !LedgerEntry.ACCOUNT_OPENED.equals(entry.type())) {
-                    throw new IllegalStateException("stream of " + entry.accountId() + " does not start with its opening");
-                }
-                accountId = entry.accountId();
-                currency = entry.currency();
-                overdraftLimit = entry.overdraftLimit() == null ? 0 : entry.overdraftLimit();
-                balance = 0;
-                version = 0;
             }
-            long expected = Math.addExact(balance, entry.delta());
-            if (entry.version() != version + 1 || expected != entry.balanceAfter()
-                    || !currency.equals(entry.currency())) {
-                throw new IllegalStateException("stream of " + entry.accountId() + " breaks at version "
-                        + entry.version());
-            }
-            balance = expected;
-            version = entry.version();
+            fold.accept(entry);
             position = entryPosition;
             lines.add(new Object[] {entry.accountId(), entry.version(), entryPosition, entry.type(), entry.amount(),
                     entry.currency(), entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(),
@@ -166,7 +146,9 @@ public class ReadModelRebuild {
                 flushLines();
             }
             applied++;
-            report();
+            if (progress.tick(applied) || applied % WRITE_BATCH_SIZE == 0) {
+                status.set(Status.running(started, clock.instant(), total, applied));
+            }
         }
 
         void finish() {
@@ -176,11 +158,11 @@ public class ReadModelRebuild {
         }
 
         private void closeAccount() {
-            if (accountId == null) {
+            if (fold.accountId() == null) {
                 return;
             }
-            balances.add(new Object[] {accountId, currency, balance, overdraftLimit, version, position,
-                    Timestamp.from(clock.instant())});
+            balances.add(new Object[] {fold.accountId(), fold.currency(), fold.balance(), fold.overdraftLimit(),
+                    fold.version(), position, Timestamp.from(clock.instant())});
             if (balances.size() >= WRITE_BATCH_SIZE) {
                 flushBalances();
             }
@@ -202,19 +184,6 @@ public class ReadModelRebuild {
                 balances.clear();
             }
         }
-
-        private void report() {
-            Instant now = clock.instant();
-            if (Duration.between(lastLog, now).compareTo(PROGRESS_LOG_INTERVAL) >= 0) {
-                lastLog = now;
-                Status progress = Status.running(started, total, applied);
-                status.set(progress);
-                log.info("Read-model rebuild: {}% ({} of {} events, {} events/s)", Math.round(progress.percent()),
-                        applied, total, Math.round(progress.eventsPerSecond()));
-            } else if (applied % WRITE_BATCH_SIZE == 0) {
-                status.set(Status.running(started, total, applied));
-            }
-        }
     }
 
     public enum State { IDLE, RUNNING, SUCCEEDED, FAILED }
@@ -227,8 +196,8 @@ public class ReadModelRebuild {
             return new Status(State.IDLE, 0, 0, 0, 0, null, null, null);
         }
 
-        static Status running(Instant startedAt, long total, long processed) {
-            double seconds = Math.max(Duration.between(startedAt, Instant.now()).toMillis(), 1) / 1000.0;
+        static Status running(Instant startedAt, Instant now, long total, long processed) {
+            double seconds = Math.max(Duration.between(startedAt, now).toMillis(), 1) / 1000.0;
             return new Status(State.RUNNING, total, processed, total == 0 ? 0 : 100.0 * processed / total,
                     processed / seconds, startedAt, null, null);
         }

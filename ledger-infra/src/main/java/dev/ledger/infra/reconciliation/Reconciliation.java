@@ -1,20 +1,19 @@
 package dev.ledger.infra.reconciliation;
 
-import dev.ledger.domain.account.AccountEvent;
 import dev.ledger.infra.account.LedgerEntry;
+import dev.ledger.infra.account.ProgressLog;
+import dev.ledger.infra.account.StoredEvents;
+import dev.ledger.infra.account.StreamFold;
+import dev.ledger.infra.account.StreamFold.BrokenStreamException;
 import java.sql.PreparedStatement;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.axonframework.serialization.Serializer;
-import org.axonframework.serialization.SimpleSerializedObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -42,22 +41,21 @@ public class Reconciliation {
     public static final int MISMATCHES_LISTED_MAX = 1000;
 
     private static final int FETCH_SIZE = 2000;
-    private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(2);
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate snapshot;
-    private final Serializer serializer;
+    private final StoredEvents storedEvents;
     private final Clock clock;
 
     Reconciliation(JdbcTemplate jdbc, PlatformTransactionManager transactions,
-                   @Qualifier("eventSerializer") Serializer serializer, Clock clock) {
+                   StoredEvents storedEvents, Clock clock) {
         this.jdbc = jdbc;
         this.snapshot = new TransactionTemplate(transactions);
         this.snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
         this.snapshot.setReadOnly(true);
         // A snapshot of its own, even when called from inside another transaction.
         this.snapshot.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        this.serializer = serializer;
+        this.storedEvents = storedEvents;
         this.clock = clock;
     }
 
@@ -70,16 +68,14 @@ public class Reconciliation {
         long asOfPosition = longOf("select coalesce(max(position), 0) from event_feed");
         long totalEvents = longOf("select count(*) from domain_event_entry");
         log.info("Reconciliation started at feed position {}: {} events to replay", asOfPosition, totalEvents);
-        Replay replay = new Replay(started, totalEvents);
+        Replay replay = new Replay(totalEvents);
         jdbc.query(connection -> {
-            PreparedStatement statement = connection.prepareStatement("select payload, payload_type, payload_revision"
-                    + " from domain_event_entry order by aggregate_identifier, sequence_number");
+            PreparedStatement statement = connection.prepareStatement("select " + StoredEvents.COLUMNS
+                    + " from domain_event_entry d order by d.aggregate_identifier, d.sequence_number");
             statement.setFetchSize(FETCH_SIZE);
             return statement;
         }, rs -> {
-            AccountEvent event = serializer.deserialize(new SimpleSerializedObject<>(rs.getBytes(1), byte[].class,
-                    rs.getString(2), rs.getString(3)));
-            replay.accept(LedgerEntry.of(event));
+            replay.accept(storedEvents.entry(rs, 1));
         });
         replay.closeAccount();
         jdbc.query("select account_id from account_balance b where not exists (select 1 from domain_event_entry d"
@@ -102,84 +98,58 @@ public class Reconciliation {
 
     /** Folds the store account by account and compares each account as it closes. */
     private final class Replay {
-        private final Instant started;
-        private final long totalEvents;
+        private final ProgressLog progress;
+        private final StreamFold fold = new StreamFold();
         private final List<Mismatch> mismatches = new ArrayList<>();
         private final Map<String, CurrencyTotals> currencies = new TreeMap<>();
         private long mismatchCount;
         private long accounts;
         private long events;
-        private Instant lastLog;
-
-        private String accountId;
-        private String currency;
-        private long overdraftLimit;
-        private long balance;
-        private long version;
-        private boolean broken;
         private ReadModelRow readModel;
         private Long balanceAtReadModelVersion;
 
-        private Replay(Instant started, long totalEvents) {
-            this.started = started;
-            this.totalEvents = totalEvents;
-            this.lastLog = started;
+        private Replay(long totalEvents) {
+            this.progress = new ProgressLog(log, "Reconciliation", clock, totalEvents);
         }
 
         void accept(LedgerEntry entry) {
-            if (!entry.accountId().equals(accountId)) {
+            if (fold.startsNewAccount(entry)) {
                 closeAccount();
-                openAccount(entry);
+                openAccount(entry.accountId());
             }
             events++;
-            report();
-            if (broken) {
-                return;
-            }
-            long expected;
+            progress.tick(events);
             try {
-                expected = Math.addExact(balance, entry.delta());
-            } catch (ArithmeticException overflow) {
-                breakStream("balance overflows at version " + entry.version());
+                if (!fold.accept(entry)) {
+                    return;
+                }
+            } catch (BrokenStreamException broken) {
+                mismatch(broken.accountId(), broken.reason());
                 return;
             }
-            if (entry.version() != version + 1 || expected != entry.balanceAfter()
-                    || !currency.equals(entry.currency())) {
-                breakStream("stream breaks at version " + entry.version());
-                return;
-            }
-            balance = expected;
-            version = entry.version();
-            if (readModel != null && version <= readModel.version()) {
-                totals(currency).applied(entry);
-                if (version == readModel.version()) {
-                    balanceAtReadModelVersion = balance;
+            if (readModel != null && fold.version() <= readModel.version()) {
+                totals(fold.currency()).applied(entry);
+                if (fold.version() == readModel.version()) {
+                    balanceAtReadModelVersion = fold.balance();
                 }
             }
-            totals(currency).stored(entry);
+            totals(fold.currency()).stored(entry);
         }
 
-        private void openAccount(LedgerEntry entry) {
-            accountId = entry.accountId();
+        private void openAccount(String accountId) {
             accounts++;
-            currency = entry.currency();
-            overdraftLimit = entry.overdraftLimit() == null ? 0 : entry.overdraftLimit();
-            balance = 0;
-            version = 0;
-            broken = false;
             balanceAtReadModelVersion = null;
             readModel = jdbc.query("select currency, balance, overdraft_limit, version from account_balance"
                             + " where account_id = ?", (rs, row) -> new ReadModelRow(rs.getString(1), rs.getLong(2),
                             rs.getLong(3), rs.getLong(4)), accountId).stream().findFirst().orElse(null);
-            if (!LedgerEntry.ACCOUNT_OPENED.equals(entry.type())) {
-                breakStream("stream does not start with ACCOUNT_OPENED");
-            }
         }
 
         void closeAccount() {
-            if (accountId == null || broken) {
+            if (fold.accountId() == null || fold.broken()) {
                 return;
             }
+            String accountId = fold.accountId();
+            long version = fold.version();
             long applied = readModel == null ? 0 : readModel.version();
             if (readModel != null) {
                 if (readModel.version() > version) {
@@ -187,7 +157,7 @@ public class Reconciliation {
                             + version);
                     return;
                 }
-                if (!readModel.currency().equals(currency) || readModel.overdraftLimit() != overdraftLimit) {
+                if (!readModel.currency().equals(fold.currency()) || readModel.overdraftLimit() != fold.overdraftLimit()) {
                     mismatch(accountId, "read model has currency or overdraft limit that differ from the opening");
                 }
                 if (balanceAtReadModelVersion == null || readModel.balance() != balanceAtReadModelVersion) {
@@ -234,10 +204,6 @@ public class Reconciliation {
             return currencies.computeIfAbsent(code, ignored -> new CurrencyTotals());
         }
 
-        private void breakStream(String reason) {
-            broken = true;
-            mismatch(accountId, reason);
-        }
 
         void mismatch(String account, String reason) {
             mismatchCount++;
@@ -246,16 +212,6 @@ public class Reconciliation {
             }
         }
 
-        private void report() {
-            Instant now = clock.instant();
-            if (Duration.between(lastLog, now).compareTo(PROGRESS_LOG_INTERVAL) >= 0) {
-                lastLog = now;
-                double seconds = Math.max(Duration.between(started, now).toMillis(), 1) / 1000.0;
-                log.info("Reconciliation: {}% ({} of {} events, {} events/s)",
-                        totalEvents == 0 ? 100 : Math.round(100.0 * events / totalEvents), events, totalEvents,
-                        Math.round(events / seconds));
-            }
-        }
     }
 
     private record ReadModelRow(String currency, long balance, long overdraftLimit, long version) {
