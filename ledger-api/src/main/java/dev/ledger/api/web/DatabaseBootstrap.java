@@ -23,7 +23,20 @@ public class DatabaseBootstrap implements ApplicationListener<ApplicationEnviron
 
     @Override
     public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
-        ConfigurableEnvironment environment = event.getEnvironment();
+        try {
+            prepare(event.getEnvironment());
+        } catch (DatabaseUnreachableException unreachable) {
+            System.err.println(unreachable.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /**
+     * Makes sure the configured database exists, creating it if the server answers without it.
+     *
+     * @throws DatabaseUnreachableException with what to do about it, when it cannot
+     */
+    static void prepare(ConfigurableEnvironment environment) {
         String url = environment.getProperty("spring.datasource.url");
         if (url == null || !url.startsWith("jdbc:postgresql://")) {
             return;
@@ -62,7 +75,7 @@ public class DatabaseBootstrap implements ApplicationListener<ApplicationEnviron
 
     private static void fail(String url, SQLException failure) {
         String where = url.replaceFirst("\\?.*$", "");
-        System.err.println("""
+        throw new DatabaseUnreachableException("""
 
                 The ledger cannot reach its PostgreSQL database at %s
                 (%s).
@@ -73,6 +86,13 @@ public class DatabaseBootstrap implements ApplicationListener<ApplicationEnviron
                     LEDGER_DB_URL=jdbc:postgresql://host:5432/ledger LEDGER_DB_USER=... LEDGER_DB_PASSWORD=...
                 scripts/run does the former for you.
                 """.formatted(where, failure.getMessage()));
-        System.exit(2);
+    }
+
+    /** No database to start with, and a message that says what to do. */
+    static final class DatabaseUnreachableException extends RuntimeException {
+
+        DatabaseUnreachableException(String message) {
+            super(message, null, false, false);
+        }
     }
 }

@@ -1,9 +1,12 @@
 package dev.ledger.api.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledger.support.TestDatabase;
+import java.net.ServerSocket;
 import java.net.URI;
+import org.springframework.core.env.ConfigurableEnvironment;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -79,6 +82,24 @@ class DatabaseBootstrapTest {
         new DatabaseBootstrap().onApplicationEvent(environmentPrepared("jdbc:h2:mem:" + database));
         new DatabaseBootstrap().onApplicationEvent(environmentPrepared(null));
         assertThat(exists(database)).isFalse();
+    }
+
+    @Test
+    void an_unreachable_server_stops_the_start_with_a_message_that_says_what_to_do() throws Exception {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        String unreachable = "jdbc:postgresql://127.0.0.1:" + closedPort + "/ledger";
+
+        assertThatThrownBy(() -> DatabaseBootstrap.prepare(
+                (ConfigurableEnvironment) environmentPrepared(unreachable).getEnvironment()))
+                .isInstanceOf(DatabaseBootstrap.DatabaseUnreachableException.class)
+                .hasMessageContaining(unreachable)
+                .hasMessageContaining("pg_ctlcluster")
+                .hasMessageContaining("apt-get install -y postgresql")
+                .hasMessageContaining("LEDGER_DB_URL")
+                .hasMessageContaining("scripts/run");
     }
 
     private static ApplicationEnvironmentPreparedEvent environmentPrepared(String datasourceUrl) {
