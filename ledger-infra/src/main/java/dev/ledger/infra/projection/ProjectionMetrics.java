@@ -4,11 +4,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.stream.LongStream;
 import org.springframework.stereotype.Component;
 
 /** What the read-model consumer counts: duplicates dropped, gaps held, and how far it lags. */
 @Component
 public class ProjectionMetrics {
+
+    private static final Duration[] LAG_BUCKETS = LongStream.of(
+                    1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000)
+            .mapToObj(Duration::ofMillis).toArray(Duration[]::new);
 
     private final Counter duplicates;
     private final Counter gaps;
@@ -27,7 +32,9 @@ public class ProjectionMetrics {
                 .register(registry);
         lag = Timer.builder("ledger.projection.lag")
                 .description("From a command's acceptance to its event being applied to the read models")
-                .publishPercentiles(0.5, 0.99)
+                // Fixed buckets, so that a scraper can take the difference of two scrapes and
+                // read the lag distribution of exactly the interval between them.
+                .serviceLevelObjectives(LAG_BUCKETS)
                 .register(registry);
     }
 
