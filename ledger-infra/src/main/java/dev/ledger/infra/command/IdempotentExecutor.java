@@ -16,6 +16,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -54,6 +56,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class IdempotentExecutor implements DisposableBean {
 
     private final InboxStore inbox;
+    @PersistenceContext
+    private EntityManager entityManager;
     private final DatabaseAccountLocks databaseLocks;
     private final TransactionTemplate transactions;
     private final AggregateCache cache;
@@ -227,6 +231,9 @@ public class IdempotentExecutor implements DisposableBean {
         }
         StoredResponse response = action.apply(requestId);
         inbox.save(request.key(), requestId, request.fingerprint(), response);
+        // Axon has flushed the events it persisted; left managed, every later flush in a group
+        // would check them all again (their payloads byte by byte), making a group quadratic.
+        entityManager.clear();
         return new InboxResult(response, false, requestId);
     }
 }
