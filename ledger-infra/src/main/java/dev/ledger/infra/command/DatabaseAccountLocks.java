@@ -27,10 +27,12 @@ class DatabaseAccountLocks {
         this.jdbc = jdbc;
     }
 
+    /** One backward step on the (aggregate, sequence) index per account, however long its history. */
     private static final String LAST_SEQUENCES = """
-            select aggregate_identifier, max(sequence_number) from domain_event_entry
-            where aggregate_identifier = any(?::text[])
-            group by aggregate_identifier""";
+            select a.account_id, (select d.sequence_number from domain_event_entry d
+                                  where d.aggregate_identifier = a.account_id
+                                  order by d.sequence_number desc limit 1)
+            from unnest(?::text[]) as a(account_id)""";
 
     void lock(List<String> accountIds) {
         if (!accountIds.isEmpty()) {
@@ -47,7 +49,10 @@ class DatabaseAccountLocks {
         Map<String, Long> last = new HashMap<>();
         if (!accountIds.isEmpty()) {
             jdbc.query(LAST_SEQUENCES, rs -> {
-                last.put(rs.getString(1), rs.getLong(2));
+                long sequence = rs.getLong(2);
+                if (!rs.wasNull()) {
+                    last.put(rs.getString(1), sequence);
+                }
             }, (Object) accountIds.toArray(String[]::new));
         }
         return last;

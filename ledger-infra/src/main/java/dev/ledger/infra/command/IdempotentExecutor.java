@@ -4,6 +4,7 @@ import dev.ledger.infra.command.CommitWriters.PendingWrite;
 import dev.ledger.infra.eventstore.AggregateCache;
 import dev.ledger.infra.inbox.IdempotencyKeyInFlightException;
 import dev.ledger.infra.inbox.IdempotencyKeyReusedException;
+import dev.ledger.infra.inbox.InboxKey;
 import dev.ledger.infra.inbox.InboxRequest;
 import dev.ledger.infra.inbox.InboxResult;
 import dev.ledger.infra.inbox.InboxStore;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -161,10 +163,20 @@ public class IdempotentExecutor implements DisposableBean {
                 cache.evictUnlessCommitted(accountIds);
                 databaseLocks.lock(accountIds);
                 cache.keepOnlyCurrent(accountIds, databaseLocks.lastSequences(accountIds));
+                // The keys' locks, then their stored answers, each in one statement for the group.
+                List<InboxKey> keys = batch.stream().map(write -> write.request().key()).toList();
+                Set<InboxKey> locked = inbox.tryLockAll(keys);
+                Map<InboxKey, StoredAnswer> stored = inbox.findAll(locked);
                 List<Object> results = new ArrayList<>(batch.size());
                 for (PendingWrite write : batch) {
+                    InboxKey key = write.request().key();
                     try {
-                        results.add(attemptLocked(write.request(), write.requestId(), write.action()));
+                        if (!locked.contains(key)) {
+                            throw new IdempotencyKeyInFlightException();
+                        }
+                        Optional<StoredAnswer> answer = inbox.findPending(key)
+                                .or(() -> Optional.ofNullable(stored.get(key)));
+                        results.add(execute(write.request(), write.requestId(), write.action(), answer));
                     } catch (IdempotencyKeyInFlightException | IdempotencyKeyReusedException refusedAlone) {
                         // Decided before the write touched anything: the others carry on.
                         results.add(refusedAlone);
@@ -222,7 +234,12 @@ public class IdempotentExecutor implements DisposableBean {
         if (!inbox.tryLock(request.key())) {
             throw new IdempotencyKeyInFlightException();
         }
-        Optional<StoredAnswer> stored = inbox.find(request.key());
+        return execute(request, requestId, action, inbox.find(request.key()));
+    }
+
+    /** One write whose key's lock this transaction holds, given the answer stored for the key, if any. */
+    private InboxResult execute(InboxRequest request, String requestId, Function<String, StoredResponse> action,
+                                Optional<StoredAnswer> stored) {
         if (stored.isPresent()) {
             if (!stored.get().fingerprint().equals(request.fingerprint())) {
                 throw new IdempotencyKeyReusedException();

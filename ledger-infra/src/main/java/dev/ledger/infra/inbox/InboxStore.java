@@ -7,6 +7,10 @@ import java.time.Clock;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,11 +67,56 @@ public class InboxStore {
         return Boolean.TRUE.equals(jdbc.queryForObject(TRY_LOCK_KEY_SQL, Boolean.class, lockKey(key)));
     }
 
-    public Optional<StoredAnswer> find(InboxKey key) {
+    /**
+     * Tries the locks of several keys in one statement; answers the keys whose lock this
+     * transaction now holds (a key given twice is locked once, and held).
+     */
+    public Set<InboxKey> tryLockAll(Collection<InboxKey> keys) {
+        List<InboxKey> distinct = List.copyOf(new LinkedHashSet<>(keys));
+        Set<InboxKey> locked = new HashSet<>();
+        jdbc.query("select k.ord, pg_try_advisory_xact_lock(hashtextextended(k.lock_key, 0))"
+                        + " from unnest(?::text[]) with ordinality as k(lock_key, ord)",
+                rs -> {
+                    if (rs.getBoolean(2)) {
+                        locked.add(distinct.get(rs.getInt(1) - 1));
+                    }
+                }, (Object) distinct.stream().map(InboxStore::lockKey).toArray(String[]::new));
+        return locked;
+    }
+
+    /**
+     * The stored answers of several keys, in one statement; to be called after their locks were
+     * taken, in a statement of its own, so that it sees every answer committed before.
+     */
+    public Map<InboxKey, StoredAnswer> findAll(Collection<InboxKey> keys) {
+        Map<InboxKey, StoredAnswer> found = new HashMap<>();
+        List<InboxKey> distinct = List.copyOf(new LinkedHashSet<>(keys));
+        jdbc.query("select i.client_id, i.idempotency_key, i.fingerprint, i.request_id, i.status_code,"
+                        + " i.response_headers, i.response_body from idempotency_inbox i"
+                        + " join unnest(?::text[], ?::text[]) as k(client_id, idempotency_key)"
+                        + " on i.client_id = k.client_id and i.idempotency_key = k.idempotency_key",
+                rs -> {
+                    found.put(new InboxKey(rs.getString(1), rs.getString(2)), new StoredAnswer(rs.getString(3),
+                            rs.getString(4), new StoredResponse(rs.getInt(5), readHeaders(rs.getString(6)),
+                            rs.getBytes(7))));
+                },
+                distinct.stream().map(InboxKey::clientId).toArray(String[]::new),
+                distinct.stream().map(InboxKey::idempotencyKey).toArray(String[]::new));
+        return found;
+    }
+
+    /** An answer saved earlier in the current transaction and not inserted yet, if any. */
+    public Optional<StoredAnswer> findPending(InboxKey key) {
         Map<InboxKey, Row> pending = pending(false);
-        if (pending != null && pending.containsKey(key)) {
-            Row row = pending.get(key);
-            return Optional.of(new StoredAnswer(row.fingerprint(), row.requestId(), row.response()));
+        Row row = pending == null ? null : pending.get(key);
+        return row == null ? Optional.empty()
+                : Optional.of(new StoredAnswer(row.fingerprint(), row.requestId(), row.response()));
+    }
+
+    public Optional<StoredAnswer> find(InboxKey key) {
+        Optional<StoredAnswer> pending = findPending(key);
+        if (pending.isPresent()) {
+            return pending;
         }
         List<StoredAnswer> found = jdbc.query("select fingerprint, request_id, status_code, response_headers,"
                         + " response_body from idempotency_inbox where client_id = ? and idempotency_key = ?",
