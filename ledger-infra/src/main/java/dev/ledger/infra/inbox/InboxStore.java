@@ -91,10 +91,12 @@ public class InboxStore {
     public Map<InboxKey, StoredAnswer> findAll(Collection<InboxKey> keys) {
         Map<InboxKey, StoredAnswer> found = new HashMap<>();
         List<InboxKey> distinct = List.copyOf(new LinkedHashSet<>(keys));
+        // One primary-key lookup per key (lateral), whatever the planner thinks of the table's size.
         jdbc.query("select i.client_id, i.idempotency_key, i.fingerprint, i.request_id, i.status_code,"
-                        + " i.response_headers, i.response_body from idempotency_inbox i"
-                        + " join unnest(?::text[], ?::text[]) as k(client_id, idempotency_key)"
-                        + " on i.client_id = k.client_id and i.idempotency_key = k.idempotency_key",
+                        + " i.response_headers, i.response_body"
+                        + " from unnest(?::text[], ?::text[]) as k(client_id, idempotency_key)"
+                        + " cross join lateral (select * from idempotency_inbox x where x.client_id = k.client_id"
+                        + " and x.idempotency_key = k.idempotency_key) i",
                 rs -> {
                     found.put(new InboxKey(rs.getString(1), rs.getString(2)), new StoredAnswer(rs.getString(3),
                             rs.getString(4), new StoredResponse(rs.getInt(5), readHeaders(rs.getString(6)),
