@@ -88,7 +88,14 @@ public final class Bench {
         stage("deep vs shallow latency", this::deepVsShallow);
         stage("read-model rebuild", this::rebuild);
         finish();
-        return run.fatal == null ? 0 : 1;
+        if (run.fatal != null) {
+            return 1;
+        }
+        if (!run.failures.isEmpty()) {
+            log("FAILED stages (their results are marked \"not measured\"): " + run.failures.keySet());
+            return 3;
+        }
+        return 0;
     }
 
     interface Step {
@@ -157,14 +164,14 @@ public final class Bench {
         long events = Math.max(1, options.seedEvents);
         int accounts = (int) Math.max(1, Math.min(1000, events / 1000));
         long deposits = Math.max(1, (events + accounts - 1) / accounts);
-        run.seed.put("spread", seed(accounts, deposits, "seed-", 60 + events / 2000));
+        run.seed.put("spread", seed(accounts, deposits, "seed-", options.seedSecondsMax));
     }
 
     void seedDeep() throws Exception {
         if (run.seedMissing != null) {
             throw new IllegalStateException("skipped: " + run.seedMissing);
         }
-        run.seed.put("deep", seed(1, options.deepEvents, "deep-", 60 + options.deepEvents / 1000));
+        run.seed.put("deep", seed(1, options.deepEvents, "deep-", options.deepSeedSecondsMax));
     }
 
     Map<String, Object> seed(int accounts, long deposits, String prefix, long timeoutSeconds) throws Exception {
@@ -206,23 +213,53 @@ public final class Bench {
             throw new IllegalStateException("seed exited with " + p.exitValue() + "; see " + logFile + ":\n"
                     + Procs.tail(logFile, 1500));
         }
+        Map<String, Object> result = seedAnswer(out.text(), accounts, deposits);
+        result.put("wallSeconds", round(wall, 1));
+        if (result.containsKey("mismatch")) {
+            log("seed " + prefix + ": " + result.get("mismatch"));
+        }
+        log(String.format(Locale.ROOT, "seed %s: %s (wall %.1f s)", prefix, result, wall));
+        return result;
+    }
+
+    /**
+     * Reads seed's stdout: the last line that is a JSON object must carry the contract's numbers
+     * {"accounts":n,"events":E,"seconds":S,"eventsPerSecond":R}. A count that differs from the request
+     * is kept (under "mismatch"), not hidden.
+     */
+    static Map<String, Object> seedAnswer(String stdout, int accounts, long deposits) {
         String json = null;
-        for (String line : out.text().split("\n")) {
+        for (String line : stdout.split("\n")) {
             if (line.trim().startsWith("{")) {
                 json = line.trim();
             }
         }
         if (json == null) {
-            throw new IllegalStateException("seed printed no JSON line on stdout; got: " + out.text());
+            throw new IllegalStateException("seed printed no JSON line on stdout; got: "
+                    + (stdout.length() > 500 ? stdout.substring(0, 500) : stdout));
         }
-        Map<String, Object> answer = Json.parseObject(json);
+        Map<String, Object> answer;
+        try {
+            answer = Json.parseObject(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("seed's last JSON line does not parse (" + e.getMessage() + "): " + json);
+        }
+        for (String key : List.of("accounts", "events", "seconds", "eventsPerSecond")) {
+            if (!(answer.get(key) instanceof Number)) {
+                throw new IllegalStateException("seed's JSON has no number \"" + key + "\" (contract: "
+                        + "{\"accounts\":n,\"events\":E,\"seconds\":S,\"eventsPerSecond\":R}): " + json);
+            }
+        }
         Map<String, Object> result = new LinkedHashMap<>(answer);
         result.put("requestedAccounts", accounts);
         result.put("requestedDepositsPerAccount", deposits);
-        result.put("wallSeconds", round(wall, 1));
         long expected = accounts * (deposits + 1);
         result.put("expectedEvents", expected);
-        log(String.format(Locale.ROOT, "seed %s: %s (wall %.1f s, expected events %d)", prefix, json, wall, expected));
+        long events = ((Number) answer.get("events")).longValue();
+        if (((Number) answer.get("accounts")).longValue() != accounts || events < accounts * deposits) {
+            result.put("mismatch", "asked for " + accounts + " accounts x " + deposits
+                    + " deposits (>= " + accounts * deposits + " events), seed reported " + json);
+        }
         return result;
     }
 
@@ -451,22 +488,33 @@ public final class Bench {
         Histogram deep = new Histogram();
         long errors;
         try (HttpConnection c = connection()) {
-            errors = load.sequential(c, "bench-shallow", 9, new Histogram(), samples);
+            errors = load.sequential(c, "bench-shallow", 9, new Histogram(), samples, Long.MAX_VALUE);
             if (run.seedMissing != null || !run.seed.containsKey("deep")) {
                 run.deep.put("measured", false);
                 run.deep.put("reason", run.seedMissing != null ? run.seedMissing : "the deep account was not seeded");
                 throw new IllegalStateException("not measured: deep-000001 was not seeded");
             }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.deepLatencySecondsMax);
+            int blocks = 0;
             for (int b = 0; b < options.deepBlocks; b++) {
-                errors += load.sequential(c, "bench-shallow", options.deepBlockSize, shallow, samples);
-                errors += load.sequential(c, "deep-000001", options.deepBlockSize, deep, samples);
+                errors += load.sequential(c, "bench-shallow", options.deepBlockSize, shallow, samples, deadline);
+                errors += load.sequential(c, "deep-000001", options.deepBlockSize, deep, samples, deadline);
+                blocks++;
+                if (System.nanoTime() > deadline) {
+                    log("deep vs shallow: time limit of " + options.deepLatencySecondsMax + " s reached after "
+                            + blocks + " block(s)");
+                    run.deep.put("stoppedEarly", "time limit of " + options.deepLatencySecondsMax + " s reached after "
+                            + blocks + " of " + options.deepBlocks + " blocks");
+                    break;
+                }
             }
         }
         run.errors += errors;
         run.deep.put("measured", true);
         run.deep.put("shallowEventsBefore", 10);
         run.deep.put("deepEventsBefore", options.deepEvents + 1);
-        run.deep.put("requestsEach", shallow.count());
+        run.deep.put("shallowRequests", shallow.count());
+        run.deep.put("deepRequests", deep.count());
         run.deep.put("shallowP50Millis", round(shallow.quantile(0.5) / 1e6, 3));
         run.deep.put("shallowP99Millis", round(shallow.quantile(0.99) / 1e6, 3));
         run.deep.put("deepP50Millis", round(deep.quantile(0.5) / 1e6, 3));
@@ -487,7 +535,10 @@ public final class Bench {
             if (c.status != 202) {
                 throw new IllegalStateException("POST rebuild answered " + c.status + ": " + body);
             }
-            long deadline = t0 + TimeUnit.SECONDS.toNanos(REBUILD_WAIT_SECONDS);
+            long budgetLeft = started + TimeUnit.SECONDS.toNanos(options.budgetSeconds) - t0;
+            long waitMax = Math.max(TimeUnit.SECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(REBUILD_WAIT_SECONDS),
+                    budgetLeft));
+            long deadline = t0 + waitMax;
             long lastLog = t0;
             while (true) {
                 Thread.sleep(250);
@@ -501,7 +552,11 @@ public final class Bench {
                     break;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("rebuild not finished within " + REBUILD_WAIT_SECONDS + " s: " + text);
+                    run.rebuild.putAll(status);
+                    run.rebuild.put("finished", false);
+                    run.rebuild.put("wallSeconds", round((System.nanoTime() - t0) / 1e9, 2));
+                    throw new IllegalStateException("rebuild not finished within " + waitMax / 1_000_000_000L
+                            + " s (the wait is bounded by 600 s and by --budget-seconds): " + text);
                 }
                 if (System.nanoTime() - lastLog > 5_000_000_000L) {
                     log("rebuild: " + text);
@@ -511,6 +566,7 @@ public final class Bench {
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         run.rebuild.putAll(status);
+        run.rebuild.put("finished", true);
         run.rebuild.put("wallSeconds", round(wall, 2));
         Object total = status.get("totalEvents");
         if (total instanceof Number n) {

@@ -225,8 +225,12 @@ public final class Load {
         }
     }
 
-    /** count deposits on one account over one connection, latencies into hist; returns errors. */
-    public long sequential(HttpConnection connection, String accountId, int count, Histogram hist, List<String> samples) {
+    /**
+     * count deposits on one account over one connection, latencies into hist; stops early once
+     * System.nanoTime() passes deadlineNanos. Returns the errors.
+     */
+    public long sequential(HttpConnection connection, String accountId, int count, Histogram hist, List<String> samples,
+                           long deadlineNanos) {
         byte[] prefix = prefix(accountId);
         byte[] keyTag = (runTag + "-seq-" + PHASES.incrementAndGet() + "-").getBytes(StandardCharsets.US_ASCII);
         byte[] buf = new byte[prefix.length + keyTag.length + 20 + TAIL.length];
@@ -234,6 +238,9 @@ public final class Load {
         for (int i = 0; i < count; i++) {
             int len = build(buf, prefix, keyTag, i);
             long t0 = System.nanoTime();
+            if (deadlineNanos != Long.MAX_VALUE && t0 - deadlineNanos > 0) {
+                break;
+            }
             int status;
             try {
                 status = connection.exchange(buf, len, true);

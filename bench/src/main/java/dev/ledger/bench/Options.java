@@ -15,6 +15,10 @@ public final class Options {
     int deepEvents = 100_000;
     int deepBlocks = 5;
     int deepBlockSize = 200;
+    int seedSecondsMax = 360;
+    int deepSeedSecondsMax = 150;
+    int deepLatencySecondsMax = 120;
+    int budgetSeconds = 840;
     int port = 18080;
     int pgbenchScale = 10;
     int connections = 8;
@@ -33,6 +37,9 @@ public final class Options {
               --seed-events=1000000   events seeded in-process before the run (accounts x deposits)
               --deep-events=100000    deposits on the one deep account (deep-000001)
               --deep-blocks=5 --deep-block-size=200   deep vs shallow latency: alternating blocks
+              --seed-seconds-max=360  time limit of the big seed (the deep one: --deep-seed-seconds-max=150)
+              --deep-latency-seconds-max=120  time limit of the deep vs shallow blocks (stops early, says so)
+              --budget-seconds=840    the whole run's time limit: the rebuild wait is cut to what is left
               --port=18080            the service's HTTP port
               --pgbench-scale=10      pgbench -i -s
               --no-docs               do not rewrite docs/performance.md and the chart
@@ -65,6 +72,10 @@ public final class Options {
             o.deepBlocks = 2;
             o.deepBlockSize = 50;
             o.pgbenchScale = 2;
+            o.seedSecondsMax = 90;
+            o.deepSeedSecondsMax = 60;
+            o.deepLatencySecondsMax = 30;
+            o.budgetSeconds = 240;
         }
         for (Map.Entry<String, String> e : given.entrySet()) {
             String v = e.getValue();
@@ -78,6 +89,10 @@ public final class Options {
                 case "deep-events" -> o.deepEvents = Integer.parseInt(v);
                 case "deep-blocks" -> o.deepBlocks = positive(e.getKey(), v);
                 case "deep-block-size" -> o.deepBlockSize = positive(e.getKey(), v);
+                case "seed-seconds-max" -> o.seedSecondsMax = positive(e.getKey(), v);
+                case "deep-seed-seconds-max" -> o.deepSeedSecondsMax = positive(e.getKey(), v);
+                case "deep-latency-seconds-max" -> o.deepLatencySecondsMax = positive(e.getKey(), v);
+                case "budget-seconds" -> o.budgetSeconds = positive(e.getKey(), v);
                 case "port" -> o.port = positive(e.getKey(), v);
                 case "pgbench-scale" -> o.pgbenchScale = positive(e.getKey(), v);
                 case "no-docs" -> o.writeDocs = false;
@@ -108,6 +123,10 @@ public final class Options {
         m.put("deepEvents", deepEvents);
         m.put("deepBlocks", deepBlocks);
         m.put("deepBlockSize", deepBlockSize);
+        m.put("seedSecondsMax", seedSecondsMax);
+        m.put("deepSeedSecondsMax", deepSeedSecondsMax);
+        m.put("deepLatencySecondsMax", deepLatencySecondsMax);
+        m.put("budgetSeconds", budgetSeconds);
         m.put("port", port);
         m.put("pgbenchScale", pgbenchScale);
         m.put("connections", connections);

@@ -110,7 +110,9 @@ public final class Report {
         rows.add(new Row("read-model rebuild, events/s (service's figure)",
                 f0(rate) + (Double.isNaN(total) ? "" : " on " + f0(total) + " events"),
                 ">= 100,000 on >= 1M events",
-                Double.isNaN(rate) ? NOT_MEASURED : !bigEnough ? NOT_MEASURED + " (ledger < 1M events)"
+                Double.isNaN(rate) ? NOT_MEASURED : Boolean.FALSE.equals(run.rebuild.get("finished"))
+                        ? NOT_MEASURED + " (did not finish in time)"
+                        : !bigEnough ? NOT_MEASURED + " (ledger < 1M events)"
                         : verdict(true, rate >= 100_000)));
         rows.add(new Row("read-model rebuild, events/s (totalEvents ÷ wall time)", f0(wallRate), "", INFO));
         Object spreadSeed = run.seed.get("spread");
@@ -164,7 +166,8 @@ public final class Report {
         row(out, "PostgreSQL", env.get("postgresql") + ", fsync=" + env.get("fsync") + ", synchronous_commit="
                 + env.get("synchronous_commit") + ", shared_buffers=" + env.get("shared_buffers"));
         row(out, "Java", env.get("java"));
-        row(out, "pgbench", "`pgbench -b tpcb-like -M prepared -c <c> -j min(c,2) -T <s>`, scale " + opt.get("pgbenchScale"));
+        row(out, "pgbench", "`pgbench -b tpcb-like -M prepared -c <c> -j min(c,2) -T <s>`, scale " + opt.get("pgbenchScale")
+                + " (no `-P`: pgbench 15 refuses `-P 0`); per-transaction percentiles would need `--log`, so only the average");
         row(out, "ledger load", "closed loop, one keep-alive HTTP/1.1 connection per client, `POST /api/v1/accounts/{id}/deposits`"
                 + " of 1 EUR minor unit, fresh `Idempotency-Key` each; spread = random one of " + opt.get("spreadAccounts")
                 + " accounts, hot = all on one account");
