@@ -210,10 +210,21 @@ public final class Bench {
         out.join(5000);
         double wall = (System.nanoTime() - t0) / 1e9;
         if (p.exitValue() != 0) {
-            throw new IllegalStateException("seed exited with " + p.exitValue() + "; see " + logFile + ":\n"
-                    + Procs.tail(logFile, 1500));
+            String numbers = "";
+            try {
+                Map<String, Object> partial = seedAnswer(out.text(), accounts, deposits);
+                partial.put("exitCode", p.exitValue());
+                partial.put("wallSeconds", round(wall, 1));
+                run.seed.put(prefix.replace("-", "") + "Failed", partial);
+                numbers = " after printing " + partial;
+            } catch (IllegalStateException noAnswer) {
+                // nothing to keep
+            }
+            throw new IllegalStateException("seed exited with " + p.exitValue() + numbers + "; see " + logFile
+                    + ", which ends:\n" + Procs.tail(logFile, 1500));
         }
         Map<String, Object> result = seedAnswer(out.text(), accounts, deposits);
+        result.put("exitCode", 0);
         result.put("wallSeconds", round(wall, 1));
         if (result.containsKey("mismatch")) {
             log("seed " + prefix + ": " + result.get("mismatch"));
@@ -512,7 +523,8 @@ public final class Bench {
         run.errors += errors;
         run.deep.put("measured", true);
         run.deep.put("shallowEventsBefore", 10);
-        run.deep.put("deepEventsBefore", options.deepEvents + 1);
+        Object seeded = run.seed.get("deep") instanceof Map<?, ?> d ? d.get("events") : null;
+        run.deep.put("deepEventsBefore", seeded instanceof Number n ? n.longValue() : options.deepEvents + 1L);
         run.deep.put("shallowRequests", shallow.count());
         run.deep.put("deepRequests", deep.count());
         run.deep.put("shallowP50Millis", round(shallow.quantile(0.5) / 1e6, 3));

@@ -124,9 +124,12 @@ public final class Report {
         }
         if (Boolean.TRUE.equals(run.deep.get("measured"))) {
             double r50 = num(run.deep.get("ratioP50"));
-            rows.add(new Row("deposit latency p50, 100,001-event vs 10-event account",
+            double deepEvents = num(run.deep.get("deepEventsBefore"));
+            boolean deepEnough = deepEvents >= 100_001;
+            rows.add(new Row("deposit latency p50, " + f0(deepEvents) + "-event vs 10-event account",
                     f2(num(run.deep.get("deepP50Millis"))) + " vs " + f2(num(run.deep.get("shallowP50Millis")))
-                            + " ms = " + f2(r50) + "x", "<= 1.2x", verdict(true, r50 <= 1.2)));
+                            + " ms = " + f2(r50) + "x", "<= 1.2x (at 100,001 events)",
+                    deepEnough ? verdict(true, r50 <= 1.2) : NOT_MEASURED + " (deep account < 100,001 events)"));
             rows.add(new Row("deposit latency p99, deep vs shallow",
                     f2(num(run.deep.get("deepP99Millis"))) + " vs " + f2(num(run.deep.get("shallowP99Millis")))
                             + " ms = " + f2(num(run.deep.get("ratioP99"))) + "x", "", INFO));
@@ -266,7 +269,13 @@ public final class Report {
                 .append("- **deep vs shallow**: one connection, alternating blocks of deposits on a 10-event account ")
                 .append("and on `deep-000001` (seeded with 100,000 deposits): the cost of an account's history length ")
                 .append("on a command.\n")
-                .append("- **errors** must be zero: every non-201 answer or I/O failure, warm-ups included.\n");
+                .append("- **errors** must be zero: every non-201 answer or I/O failure, warm-ups included.\n")
+                .append("- **reconnects** (in results.json): Tomcat closes a keep-alive connection after 100 requests ")
+                .append("(`server.tomcat.max-keep-alive-requests`, left at its default); the generator then opens a new ")
+                .append("one, and that connect is part of the next request's latency, as it would be for a real client.\n")
+                .append("- **seeding** runs before the service starts: `java -jar ledger.jar seed --accounts=N ")
+                .append("--deposits=M --prefix=P` writes through the service's own write path in-process and waits for ")
+                .append("the relay; its events/s is the seed's own figure (events ÷ seconds including the drain).\n");
         return out.toString();
     }
 
