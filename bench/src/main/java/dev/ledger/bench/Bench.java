@@ -28,6 +28,7 @@ public final class Bench {
     static final long HEALTH_WAIT_SECONDS = 120;
     static final long REBUILD_WAIT_SECONDS = 600;
     static final long DRAIN_WAIT_MILLIS = 10_000;
+    static final long RELAY_BACKLOG_WAIT_SECONDS = 45;
 
     final Options options;
     final Path root;
@@ -80,6 +81,7 @@ public final class Bench {
             finish();
             return 1;
         }
+        stage("relay backlog drained", this::awaitRelayBacklog);
         stage("open bench accounts", this::openAccounts);
         stage("warm-up (" + options.firstWarmupSeconds + " s)", () -> ledger("warm-up", spreadAccounts(),
                 options.connections, 0, options.firstWarmupSeconds, false));
@@ -315,6 +317,38 @@ public final class Bench {
         if (p != null && p.isAlive()) {
             log("stopping the service (pid " + p.pid() + ")");
             Procs.destroy(p);
+        }
+    }
+
+    /**
+     * A seed cut short by its time limit leaves undelivered events behind; the service's relay would
+     * deliver them during the measurements. Waits (bounded) until ledger_relay_backlog is 0.
+     */
+    void awaitRelayBacklog() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RELAY_BACKLOG_WAIT_SECONDS);
+        double backlog = Double.NaN;
+        boolean first = true;
+        while (true) {
+            try (HttpConnection c = connection()) {
+                String text = c.call("GET", "/actuator/prometheus", ADMIN, null, null);
+                backlog = Prometheus.value(text, "ledger_relay_backlog");
+            }
+            if (first) {
+                run.environment.put("relayBacklogAtStart", backlog);
+                first = false;
+            }
+            if (Double.isNaN(backlog)) {
+                throw new IllegalStateException("no ledger_relay_backlog gauge in /actuator/prometheus");
+            }
+            if (backlog == 0) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("relay backlog still " + (long) backlog + " after "
+                        + RELAY_BACKLOG_WAIT_SECONDS + " s: the measurements below include its delivery");
+            }
+            log("relay backlog: " + (long) backlog + " events");
+            Thread.sleep(2000);
         }
     }
 

@@ -15,9 +15,9 @@ public final class Options {
     int deepEvents = 100_000;
     int deepBlocks = 5;
     int deepBlockSize = 200;
-    int seedSecondsMax = 360;
-    int deepSeedSecondsMax = 150;
-    int deepLatencySecondsMax = 120;
+    int seedSecondsMax = 270;
+    int deepSeedSecondsMax = 120;
+    int deepLatencySecondsMax = 60;
     int budgetSeconds = 840;
     int port = 18080;
     int pgbenchScale = 10;
@@ -37,8 +37,8 @@ public final class Options {
               --seed-events=1000000   events seeded in-process before the run (accounts x deposits)
               --deep-events=100000    deposits on the one deep account (deep-000001)
               --deep-blocks=5 --deep-block-size=200   deep vs shallow latency: alternating blocks
-              --seed-seconds-max=360  time limit of the big seed (the deep one: --deep-seed-seconds-max=150)
-              --deep-latency-seconds-max=120  time limit of the deep vs shallow blocks (stops early, says so)
+              --seed-seconds-max=270  time limit of the big seed (the deep one: --deep-seed-seconds-max=120)
+              --deep-latency-seconds-max=60  time limit of the deep vs shallow blocks (stops early, says so)
               --budget-seconds=840    the whole run's time limit: the rebuild wait is cut to what is left
               --port=18080            the service's HTTP port
               --pgbench-scale=10      pgbench -i -s

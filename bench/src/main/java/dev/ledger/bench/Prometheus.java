@@ -81,6 +81,17 @@ public final class Prometheus {
         return new Buckets(buckets, count, sum);
     }
 
+    /** The sum of a gauge's or counter's samples (over all label sets); NaN if it is absent. */
+    public static double value(String text, String name) {
+        double total = Double.NaN;
+        for (String line : text.split("\n")) {
+            if (!line.isEmpty() && line.charAt(0) != '#' && isSample(line, name)) {
+                total = (Double.isNaN(total) ? 0 : total) + sampleValue(line);
+            }
+        }
+        return total;
+    }
+
     private static boolean isSample(String line, String metric) {
         if (!line.startsWith(metric) || line.length() == metric.length()) {
             return false;

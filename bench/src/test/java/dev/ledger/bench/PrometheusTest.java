@@ -77,4 +77,13 @@ class PrometheusTest {
         assertThat(b.cumulative()).containsKey(Double.POSITIVE_INFINITY).doesNotContainKey(0.2);
         assertThat(b.count()).isEqualTo(3.0);
     }
+
+    @Test
+    void readsAGaugeSummedOverLabelsAndNaNWhenAbsent() {
+        String text = "# TYPE ledger_relay_backlog gauge\nledger_relay_backlog 42.0\nledger_relay_backlog_other 7\n"
+                + "x{a=\"1\"} 2\nx{a=\"2\"} 3\n";
+        assertThat(Prometheus.value(text, "ledger_relay_backlog")).isEqualTo(42.0);
+        assertThat(Prometheus.value(text, "x")).isEqualTo(5.0);
+        assertThat(Prometheus.value(text, "missing")).isNaN();
+    }
 }
