@@ -1,5 +1,6 @@
 package dev.ledger.infra;
 
+import dev.ledger.infra.command.AccountLocks;
 import dev.ledger.infra.command.CommandProperties;
 import dev.ledger.infra.inbox.IdempotencyProperties;
 import java.time.Clock;
@@ -20,6 +21,12 @@ public class LedgerInfraConfiguration {
      * timestamps to the microsecond, so an event's time reads the same in the event store, the
      * feed and the statements.
      */
+    /** The in-process account locks every write holds, and the aggregate cache relies on. */
+    @Bean
+    AccountLocks accountLocks(CommandProperties properties) {
+        return new AccountLocks(properties.lockWaitMax());
+    }
+
     @Bean
     @ConditionalOnMissingBean
     Clock clock() {

@@ -30,10 +30,20 @@ public final class AccountLocks {
         }
     }
 
+    /** The stripe whose lock stands for this account. */
+    public static int stripeOf(String accountId) {
+        return Math.floorMod(accountId.hashCode(), STRIPES);
+    }
+
+    /** True when this thread holds the lock that stands for the account. */
+    public boolean isHeldByCurrentThread(String accountId) {
+        return stripes[stripeOf(accountId)].isHeldByCurrentThread();
+    }
+
     public <T> T withLocks(List<String> accountIds, Supplier<T> work) {
         TreeSet<Integer> order = new TreeSet<>();
         for (String accountId : accountIds) {
-            order.add(Math.floorMod(accountId.hashCode(), STRIPES));
+            order.add(stripeOf(accountId));
         }
         List<ReentrantLock> held = new ArrayList<>(order.size());
         long deadline = System.nanoTime() + waitMax.toNanos();

@@ -10,12 +10,23 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param lockWaitMax       how long a command waits for its account while other commands on it run
  * @param retryAttemptsMax  attempts at a write that lost a race for an account version
  * @param retryWaitInitial  the first pause between attempts; it grows by half each time, with jitter
+ * @param cachedAccountsMax accounts kept loaded in memory between commands (least recently used leave)
+ * @param snapshotEvery     an account's state is stored as a snapshot after this many events, so
+ *                          that loading it never replays more than that
+ * @param writers           threads that commit writes; each account always goes to the same one
+ * @param batchSizeMax      writes committed together in one transaction, at most (group commit)
+ * @param queueLengthMax    writes waiting for each writer, at most; more are refused as busy
  */
 @ConfigurationProperties("ledger.commands")
 public record CommandProperties(
         @DefaultValue("PT5S") Duration lockWaitMax,
         @DefaultValue("10") int retryAttemptsMax,
-        @DefaultValue("PT0.005S") Duration retryWaitInitial) {
+        @DefaultValue("PT0.005S") Duration retryWaitInitial,
+        @DefaultValue("100000") int cachedAccountsMax,
+        @DefaultValue("500") int snapshotEvery,
+        @DefaultValue("4") int writers,
+        @DefaultValue("64") int batchSizeMax,
+        @DefaultValue("1024") int queueLengthMax) {
 
     public CommandProperties {
         if (lockWaitMax.isNegative() || lockWaitMax.compareTo(Duration.ofMinutes(1)) > 0) {
@@ -23,6 +34,21 @@ public record CommandProperties(
         }
         if (retryAttemptsMax < 1 || retryAttemptsMax > 100) {
             throw new IllegalArgumentException("ledger.commands.retry-attempts-max must be 1..100");
+        }
+        if (cachedAccountsMax < 1 || cachedAccountsMax > 10_000_000) {
+            throw new IllegalArgumentException("ledger.commands.cached-accounts-max must be 1..10000000");
+        }
+        if (snapshotEvery < 10 || snapshotEvery > 1_000_000) {
+            throw new IllegalArgumentException("ledger.commands.snapshot-every must be 10..1000000");
+        }
+        if (writers < 1 || writers > 64) {
+            throw new IllegalArgumentException("ledger.commands.writers must be 1..64");
+        }
+        if (batchSizeMax < 1 || batchSizeMax > 1000) {
+            throw new IllegalArgumentException("ledger.commands.batch-size-max must be 1..1000");
+        }
+        if (queueLengthMax < 1 || queueLengthMax > 100_000) {
+            throw new IllegalArgumentException("ledger.commands.queue-length-max must be 1..100000");
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.ledger.infra.command;
 
+import dev.ledger.infra.command.CommitWriters.PendingWrite;
+import dev.ledger.infra.eventstore.AggregateCache;
 import dev.ledger.infra.inbox.IdempotencyKeyInFlightException;
 import dev.ledger.infra.inbox.IdempotencyKeyReusedException;
 import dev.ledger.infra.inbox.InboxRequest;
@@ -10,9 +12,23 @@ import dev.ledger.infra.inbox.StoredResponse;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.UUID;
 import java.util.function.Function;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -25,28 +41,57 @@ import org.springframework.transaction.support.TransactionTemplate;
  * database connection while they wait), then across processes on {@link DatabaseAccountLocks}.
  * A write that still loses a race for an account version (to a writer that bypassed these
  * locks) is retried from the start, with a bounded number of attempts.
+ *
+ * <p>Writes are group-committed: each account's writes go to one of a few writer threads
+ * ({@link CommitWriters}), which runs the writes that queued while its previous transaction
+ * committed in one transaction, one after the other, each exactly as it would run alone (key lock,
+ * inbox, command, answer). A refusal is an answer like any other; a write whose key is in flight
+ * or reused fails alone, having written nothing. Anything else that goes wrong rolls the whole
+ * transaction back, and then each of its writes runs again alone, in its own transaction with its
+ * own retries: grouping changes how many commits there are, never what any write does.
  */
 @Service
-public class IdempotentExecutor {
+public class IdempotentExecutor implements DisposableBean {
 
     private final InboxStore inbox;
     private final DatabaseAccountLocks databaseLocks;
     private final TransactionTemplate transactions;
+    private final AggregateCache cache;
     private final AccountLocks accountLocks;
     private final Retry retry;
+    private final CommitWriters writers;
+    private final Duration answerWaitMax;
+    private final DistributionSummary batchSizes;
+    private final Counter batchesRunAlone;
 
     IdempotentExecutor(InboxStore inbox, DatabaseAccountLocks databaseLocks, TransactionTemplate transactions,
-                       CommandProperties properties) {
+                       AggregateCache cache, AccountLocks accountLocks, CommandProperties properties,
+                       MeterRegistry registry) {
         this.inbox = inbox;
         this.databaseLocks = databaseLocks;
         this.transactions = transactions;
-        this.accountLocks = new AccountLocks(properties.lockWaitMax());
+        this.cache = cache;
+        this.accountLocks = accountLocks;
         this.retry = Retry.of("ledger-commands", RetryConfig.custom()
                 .maxAttempts(properties.retryAttemptsMax())
                 .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
                         properties.retryWaitInitial(), 1.5, 0.5))
                 .retryOnException(TransientConflicts::isTransient)
                 .build());
+        // A queued write waits for the writes ahead of it and then, at worst, for its account's
+        // lock and for a run alone with every retry: bounded, but generously.
+        this.answerWaitMax = properties.lockWaitMax().multipliedBy(3).plusSeconds(10);
+        this.batchSizes = DistributionSummary.builder("ledger.commands.batch.size")
+                .description("Writes committed together in one transaction")
+                .register(registry);
+        this.batchesRunAlone = Counter.builder("ledger.commands.batch.fallbacks")
+                .description("Groups of writes whose transaction failed, so that each write ran again alone")
+                .register(registry);
+        this.writers = new CommitWriters(properties.writers(), properties.queueLengthMax(), properties.batchSizeMax(),
+                this::commitTogether);
+        Gauge.builder("ledger.commands.queued", writers, CommitWriters::queued)
+                .description("Writes waiting for their writer thread")
+                .register(registry);
     }
 
     /**
@@ -57,9 +102,108 @@ public class IdempotentExecutor {
      */
     public InboxResult execute(InboxRequest request, Function<String, StoredResponse> action) {
         String requestId = UUID.randomUUID().toString();
+        if (request.accountIds().isEmpty()) {
+            return executeAlone(request, requestId, action);
+        }
+        CompletableFuture<InboxResult> answer = new CompletableFuture<>();
+        if (!writers.offer(new PendingWrite(request, requestId, action, answer))) {
+            throw new AccountBusyException(Duration.ZERO);
+        }
+        try {
+            return answer.get(answerWaitMax.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException failed) {
+            if (failed.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("a write failed", failed.getCause());
+        } catch (TimeoutException late) {
+            // The write may still commit; a retry with the same key then gets its answer.
+            throw new AccountBusyException(answerWaitMax);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new AccountBusyException(answerWaitMax);
+        }
+    }
+
+    /** The number of writes that needed more than one attempt, for tests and metrics. */
+    public long retriedWrites() {
+        return retry.getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt()
+                + retry.getMetrics().getNumberOfFailedCallsWithRetryAttempt();
+    }
+
+    /** Writes waiting for their writer thread now. */
+    public int queuedWrites() {
+        return writers.queued();
+    }
+
+    @Override
+    public void destroy() {
+        writers.stop();
+    }
+
+    /** Runs on a writer thread: the queued writes in one transaction, or, if it fails, each alone. */
+    private void commitTogether(List<PendingWrite> batch) {
+        batchSizes.record(batch.size());
+        if (batch.size() == 1) {
+            runAlone(batch.get(0));
+            return;
+        }
+        Set<String> accounts = new LinkedHashSet<>();
+        batch.forEach(write -> accounts.addAll(write.request().accountIds()));
+        List<String> accountIds = List.copyOf(accounts);
+        List<Object> outcomes;
+        try {
+            outcomes = accountLocks.withLocks(accountIds, () -> transactions.execute(status -> {
+                cache.evictUnlessCommitted(accountIds);
+                databaseLocks.lock(accountIds);
+                cache.keepOnlyCurrent(accountIds, databaseLocks.lastSequences(accountIds));
+                List<Object> results = new ArrayList<>(batch.size());
+                for (PendingWrite write : batch) {
+                    try {
+                        results.add(attemptLocked(write.request(), write.requestId(), write.action()));
+                    } catch (IdempotencyKeyInFlightException | IdempotencyKeyReusedException refusedAlone) {
+                        // Decided before the write touched anything: the others carry on.
+                        results.add(refusedAlone);
+                    }
+                }
+                return results;
+            }));
+        } catch (AccountBusyException busy) {
+            batch.forEach(write -> write.result().completeExceptionally(busy));
+            return;
+        } catch (RuntimeException failure) {
+            // Nothing of the batch committed: each write runs again alone, with its own retries.
+            batchesRunAlone.increment();
+            batch.forEach(this::runAlone);
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Object outcome = outcomes.get(i);
+            if (outcome instanceof InboxResult result) {
+                batch.get(i).result().complete(result);
+            } else {
+                batch.get(i).result().completeExceptionally((RuntimeException) outcome);
+            }
+        }
+    }
+
+    private void runAlone(PendingWrite write) {
+        try {
+            write.result().complete(executeAlone(write.request(), write.requestId(), write.action()));
+        } catch (RuntimeException failure) {
+            write.result().completeExceptionally(failure);
+        }
+    }
+
+    private InboxResult executeAlone(InboxRequest request, String requestId, Function<String, StoredResponse> action) {
         return accountLocks.withLocks(request.accountIds(), () -> {
             try {
-                return retry.executeSupplier(() -> transactions.execute(status -> attempt(request, requestId, action)));
+                return retry.executeSupplier(() -> transactions.execute(status -> {
+                    cache.evictUnlessCommitted(request.accountIds());
+                    databaseLocks.lock(request.accountIds());
+                    cache.keepOnlyCurrent(request.accountIds(), databaseLocks.lastSequences(request.accountIds()));
+                    return attemptLocked(request, requestId, action);
+                }));
             } catch (RuntimeException failure) {
                 if (TransientConflicts.isTransient(failure)) {
                     throw new WriteConflictException(retry.getRetryConfig().getMaxAttempts(), failure);
@@ -69,13 +213,8 @@ public class IdempotentExecutor {
         });
     }
 
-    /** The number of writes that needed more than one attempt, for tests and metrics. */
-    public long retriedWrites() {
-        return retry.getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt()
-                + retry.getMetrics().getNumberOfFailedCallsWithRetryAttempt();
-    }
-
-    private InboxResult attempt(InboxRequest request, String requestId, Function<String, StoredResponse> action) {
+    /** One write, its accounts already locked in this transaction. */
+    private InboxResult attemptLocked(InboxRequest request, String requestId, Function<String, StoredResponse> action) {
         if (!inbox.tryLock(request.key())) {
             throw new IdempotencyKeyInFlightException();
         }
@@ -86,7 +225,6 @@ public class IdempotentExecutor {
             }
             return new InboxResult(stored.get().response(), true, stored.get().requestId());
         }
-        databaseLocks.lock(request.accountIds());
         StoredResponse response = action.apply(requestId);
         inbox.save(request.key(), requestId, request.fingerprint(), response);
         return new InboxResult(response, false, requestId);

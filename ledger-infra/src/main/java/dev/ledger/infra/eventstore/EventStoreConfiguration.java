@@ -1,35 +1,80 @@
 package dev.ledger.infra.eventstore;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.ledger.domain.account.Account;
+import dev.ledger.infra.command.AccountLocks;
+import dev.ledger.infra.command.CommandProperties;
+import org.axonframework.config.AggregateConfigurer;
 import org.axonframework.config.ConfigurerModule;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventsourcing.AggregateSnapshotter;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.GenericAggregateFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * Axon on PostgreSQL: the Account aggregate is registered here rather than with Spring's
- * {@code @Aggregate} stereotype, so that the domain module stays free of Spring.
+ * {@code @Aggregate} stereotype, so that the domain module stays free of Spring. Loaded accounts
+ * stay in an {@link AggregateCache}, and every {@code snapshot-every} events an account's state
+ * is stored as a snapshot, in the same transaction as the event that triggered it: a command
+ * never replays more than that many events, however long the account's history.
  */
 @Configuration(proxyBeanMethods = false)
 public class EventStoreConfiguration {
 
     @Bean
-    ConfigurerModule accountAggregate() {
-        return configurer -> configurer.configureAggregate(Account.class);
+    AggregateCache aggregateCache(AccountLocks accountLocks, CommandProperties properties) {
+        return new AggregateCache(accountLocks, properties.cachedAccountsMax());
+    }
+
+    @Bean
+    ConfigurerModule accountAggregate(AggregateCache cache, CommandProperties properties) {
+        return configurer -> configurer.configureAggregate(
+                AggregateConfigurer.defaultConfiguration(Account.class)
+                        .configureCache(c -> cache)
+                        .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
+                                snapshotter(c), properties.snapshotEvery())));
     }
 
     /**
-     * The mapper Axon serializes events with (Axon looks this bean up by name). It is kept apart
-     * from the web's mapper, whose strictness is for untrusted input, not for stored history.
+     * Takes snapshots in the thread and the transaction of the command that triggered them (Axon
+     * runs it as that command's unit of work prepares to commit), so a snapshot commits or rolls
+     * back with the events it covers. Spring's default snapshotter only knows aggregates that are
+     * Spring beans, which this one is not.
+     */
+    private static AggregateSnapshotter snapshotter(org.axonframework.config.Configuration axon) {
+        return AggregateSnapshotter.builder()
+                .eventStore(axon.eventStore())
+                .aggregateFactories(new GenericAggregateFactory<>(Account.class))
+                .transactionManager(axon.getComponent(TransactionManager.class))
+                .build();
+    }
+
+    /**
+     * The mapper Axon serializes events and snapshots with (Axon looks this bean up by name). It
+     * is kept apart from the web's mapper, whose strictness is for untrusted input, not for stored
+     * history. A snapshot is the account's fields, read and written directly: the domain class
+     * has no accessors and carries no serialization annotations.
      */
     @Bean
     ObjectMapper defaultAxonObjectMapper() {
         return new ObjectMapper()
                 .registerModule(new JavaTimeModule())
+                .addMixIn(Account.class, FieldsOnly.class)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
+            getterVisibility = JsonAutoDetect.Visibility.NONE,
+            isGetterVisibility = JsonAutoDetect.Visibility.NONE,
+            setterVisibility = JsonAutoDetect.Visibility.NONE,
+            creatorVisibility = JsonAutoDetect.Visibility.NONE)
+    private abstract static class FieldsOnly {
     }
 }
