@@ -1,6 +1,7 @@
 package dev.ledger;
 
 import dev.ledger.api.account.ReadProperties;
+import dev.ledger.api.account.SeedCommand;
 import dev.ledger.api.report.ReconcileCommand;
 import dev.ledger.api.security.SecurityProperties;
 import dev.ledger.api.web.DatabaseBootstrap;
@@ -18,6 +19,9 @@ public class LedgerApplication {
         System.setProperty("axoniq.update-checker.disabled", "true");
         if (args.length > 0 && "reconcile".equals(args[0])) {
             System.exit(ReconcileCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && "seed".equals(args[0])) {
+            System.exit(SeedCommand.run(Arrays.copyOfRange(args, 1, args.length)));
         }
         SpringApplication application = new SpringApplication(LedgerApplication.class);
         application.addListeners(new DatabaseBootstrap());
