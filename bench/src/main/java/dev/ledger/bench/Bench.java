@@ -201,7 +201,28 @@ public final class Bench {
                     throw new IllegalStateException(run.seedMissing);
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("seed did not finish within " + timeoutSeconds + " s; see " + logFile);
+                    Procs.destroy(p);
+                    String written = "";
+                    try {
+                        // Diagnostic only (the event store's table): how far it got within the limit.
+                        long events = Long.parseLong(Procs.psql(DB, "select count(*) from domain_event_entry"
+                                + " where aggregate_identifier like '" + prefix + "%'"));
+                        Map<String, Object> partial = new LinkedHashMap<>();
+                        partial.put("finished", false);
+                        partial.put("eventsWrittenWithinLimit", events);
+                        partial.put("seconds", timeoutSeconds);
+                        partial.put("eventsPerSecondWithinLimit", round(events / (double) timeoutSeconds, 1));
+                        partial.put("requestedEvents", accounts * (deposits + 1));
+                        run.seed.put(prefix.replace("-", "") + "CutShort", partial);
+                        written = String.format(Locale.ROOT, " (%d of %d events written, %.0f events/s including"
+                                + " start-up; the whole seed would take about %.0f min)", events, accounts * (deposits + 1),
+                                events / (double) timeoutSeconds,
+                                events == 0 ? Double.NaN : accounts * (deposits + 1) / (events / (double) timeoutSeconds) / 60);
+                    } catch (Exception e) {
+                        log("could not count the seeded events: " + e.getMessage());
+                    }
+                    throw new IllegalStateException("seed did not finish within its time limit of " + timeoutSeconds
+                            + " s" + written + "; see " + logFile);
                 }
             }
         } finally {

@@ -119,6 +119,11 @@ public final class Report {
         if (spreadSeed instanceof Map<?, ?> s) {
             rows.add(new Row("seeding rate (in-process, real write path), events/s",
                     f0(num(s.get("eventsPerSecond"))) + " (" + f0(num(s.get("events"))) + " events)", "", INFO));
+        } else if (run.seed.get("seedCutShort") instanceof Map<?, ?> cut) {
+            rows.add(new Row("seeding rate (in-process, real write path), events/s",
+                    f0(num(cut.get("eventsPerSecondWithinLimit"))) + " (cut at " + cut.get("seconds") + " s after "
+                            + f0(num(cut.get("eventsWrittenWithinLimit"))) + " of " + f0(num(cut.get("requestedEvents")))
+                            + " events; includes JVM start-up)", "", NOT_MEASURED + " (did not finish)"));
         } else {
             rows.add(new Row("seeding rate (in-process, real write path), events/s", "n/a", "", NOT_MEASURED));
         }
