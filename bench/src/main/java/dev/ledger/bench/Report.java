@@ -100,8 +100,12 @@ public final class Report {
                 verdict(!run.ledgerPhases.isEmpty(), run.errors == 0)));
         double lagP50 = run.lagP50Millis();
         double lagP99 = run.lagP99Millis();
-        rows.add(new Row("read-model lag p50 under load (worst A/B phase)", lag(lagP50), "", INFO));
-        rows.add(new Row("read-model lag p99 under load (worst A/B phase)", lag(lagP99), "<= 50 ms",
+        long polluted = run.pollutedPhases();
+        String which = polluted == 0 ? "worst A/B phase"
+                : run.someCleanPhases() ? "worst A/B phase without relay backlog; " + polluted + " phase(s) excluded"
+                : "worst A/B phase; ALL began with a relay backlog";
+        rows.add(new Row("read-model lag p50 under load (" + which + ")", lag(lagP50), "", INFO));
+        rows.add(new Row("read-model lag p99 under load (" + which + ")", lag(lagP99), "<= 50 ms",
                 verdict(!Double.isNaN(lagP99), lagP99 <= 50)));
         double total = num(run.rebuild.get("totalEvents"));
         double rate = num(run.rebuild.get("eventsPerSecond"));
@@ -189,8 +193,8 @@ public final class Report {
         out.append("### Summary\n\n").append(summaryTable(run)).append('\n');
 
         out.append("### A/B measurements (alternating on the same PostgreSQL)\n\n");
-        out.append("| phase | what | throughput/s | p50 ms | p99 ms | errors | lag p50 | lag p99 |\n")
-                .append("|---|---|---|---|---|---|---|---|\n");
+        out.append("| phase | what | throughput/s | p50 ms | p99 ms | errors | lag p50 | lag p99 | relay backlog at start |\n")
+                .append("|---|---|---|---|---|---|---|---|---|\n");
         int li = 0;
         int pi = 0;
         List<Map<String, Object>> ab = run.ledgerPhases.stream()
@@ -202,7 +206,7 @@ public final class Report {
                 Map<String, Object> p = pgAb.get(pi++);
                 out.append("| ").append(p.get("name")).append(" | pgbench c=").append(p.get("clients")).append(" | ")
                         .append(f0(num(p.get("tps")))).append(" tps | avg ").append(f2(num(p.get("latencyAverageMillis"))))
-                        .append(" | | ").append(p.get("failed")).append(" failed | | |\n");
+                        .append(" | | ").append(p.get("failed")).append(" failed | | | |\n");
             }
             for (int k = 0; k < 2 && li < ab.size(); k++) {
                 Map<String, Object> m = ab.get(li++);
@@ -211,7 +215,9 @@ public final class Report {
                         .append(f0(num(m.get("perSecond")))).append(" | ").append(f2(num(m.get("p50Millis"))))
                         .append(" | ").append(f2(num(m.get("p99Millis")))).append(" | ").append(m.get("errors"))
                         .append(" | ").append(lagCell(m.get("lagP50Millis"))).append(" | ")
-                        .append(lagCell(m.get("lagP99Millis"))).append(" |\n");
+                        .append(lagCell(m.get("lagP99Millis"))).append(" | ")
+                        .append(m.get("relayBacklogAtStart") == null ? "" : run.polluted(m)
+                                ? "**" + f0(num(m.get("relayBacklogAtStart"))) + "**" : "0").append(" |\n");
             }
         }
         out.append('\n');
@@ -274,6 +280,11 @@ public final class Report {
                 .append("- **deep vs shallow**: one connection, alternating blocks of deposits on a 10-event account ")
                 .append("and on `deep-000001` (seeded with 100,000 deposits): the cost of an account's history length ")
                 .append("on a command.\n")
+                .append("- **relay backlog at start**: `ledger_relay_backlog` when the phase's measured window began. ")
+                .append("A seed cut short by its time limit leaves events the service's relay is still delivering; a ")
+                .append("phase that starts with such a backlog competes with it, and those events' lag (counted from ")
+                .append("their acceptance by the seed) lands in the phase's histogram. Such phases are shown but left ")
+                .append("out of the lag summary when clean phases exist; their throughput is in the means.\n")
                 .append("- **errors** must be zero: every non-201 answer or I/O failure, warm-ups included.\n")
                 .append("- **reconnects** (in results.json): Tomcat closes a keep-alive connection after 100 requests ")
                 .append("(`server.tomcat.max-keep-alive-requests`, left at its default); the generator then opens a new ")

@@ -60,10 +60,25 @@ public final class Run {
         return worstLag("lagP50Millis");
     }
 
+    /** A/B phases that began with an undelivered relay backlog (a cut-short seed's events). */
+    boolean polluted(Map<String, Object> phase) {
+        return phase.get("relayBacklogAtStart") instanceof Number n && n.longValue() > 0;
+    }
+
+    /** True when some A/B phases started with no relay backlog: the lag summary uses only those. */
+    boolean someCleanPhases() {
+        return ledgerPhases.stream().anyMatch(p -> String.valueOf(p.get("name")).startsWith("ab-") && !polluted(p));
+    }
+
+    long pollutedPhases() {
+        return ledgerPhases.stream().filter(p -> String.valueOf(p.get("name")).startsWith("ab-") && polluted(p)).count();
+    }
+
     private double worstLag(String key) {
         double worst = Double.NaN;
+        boolean cleanOnly = someCleanPhases();
         for (Map<String, Object> phase : ledgerPhases) {
-            if (!String.valueOf(phase.get("name")).startsWith("ab-")) {
+            if (!String.valueOf(phase.get("name")).startsWith("ab-") || (cleanOnly && polluted(phase))) {
                 continue;
             }
             Object v = phase.get(key);
