@@ -31,6 +31,9 @@ public abstract class IntegrationTest {
         registry.add("spring.datasource.url", database::url);
         registry.add("spring.datasource.username", database::user);
         registry.add("spring.datasource.password", database::password);
+        // Small rebuild chunks, so that every rebuild in the tests crosses many chunk boundaries,
+        // in the middle of accounts too.
+        registry.add("ledger.rebuild.chunk-size", () -> "7");
     }
 
     @BeforeEach

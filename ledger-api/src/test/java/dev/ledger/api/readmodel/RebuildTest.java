@@ -40,7 +40,7 @@ class RebuildTest extends IntegrationTest {
         }
         Api.created(ledger.withdraw(first, 2000, "EUR"));
         Api.created(ledger.post("/api/v1/accounts/" + second + "/withdrawals", "{\"amount\":11,\"currency\":\"USD\","
-                + "\"reference\":\"rebuild check\"}"));
+                + "\"reference\":\"rebuild \\\"check\\\", with a comma\"}"));
         Projections.awaitSettled();
         List<String> balances = Rows.dump(BALANCES);
         List<String> lines = Rows.dump(LINES);

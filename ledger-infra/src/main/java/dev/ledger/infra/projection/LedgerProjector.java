@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Timestamp;
@@ -12,6 +13,7 @@ import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,10 +22,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -71,6 +75,159 @@ public class LedgerProjector {
      * @return the outbox ids now delivered, and the accounts whose delivery failed
      */
     public Delivery deliver(List<PendingEntry> batch) {
+        Delivery atOnce;
+        try {
+            atOnce = ownTransaction.execute(status -> deliverAtOnce(batch, status));
+        } catch (RuntimeException failure) {
+            // Rolled back, nothing of it kept: the careful path below finds and isolates the failure.
+            atOnce = null;
+        }
+        return atOnce != null ? atOnce : deliverUnitByUnit(batch);
+    }
+
+    /**
+     * The common case, in a handful of statements whatever the batch size: every event is its
+     * account's next version (or an older duplicate), no account has held events, and every
+     * balance follows from the previous one. The checks the careful path makes per event in SQL
+     * are made here in memory on the balances read (and locked) up front; the rows are then
+     * written in JDBC batches. Anything else (a gap, a held event, a mismatch, a failing write)
+     * answers null, or throws, with nothing kept, and the batch goes the careful way.
+     */
+    private Delivery deliverAtOnce(List<PendingEntry> batch, TransactionStatus status) {
+        jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_CLASS, PROJECTOR_LOCK);
+        Long max = jdbc.queryForObject("select coalesce(max(position), 0) from event_feed", Long.class);
+        Positions positions = new Positions(max == null ? 0 : max);
+        String[] accountIds = batch.stream().map(pending -> pending.entry().accountId()).distinct()
+                .toArray(String[]::new);
+        Map<String, Balance> balances = new HashMap<>();
+        jdbc.query("select account_id, version, balance, currency, overdraft_limit from account_balance"
+                + " where account_id = any(?) for update", rs -> {
+                    balances.put(rs.getString(1), new Balance(rs.getLong(2), rs.getLong(3), rs.getString(4),
+                            rs.getLong(5), 0));
+                }, (Object) accountIds);
+        Long held = jdbc.queryForObject("select count(*) from projection_held where account_id = any(?)",
+                Long.class, (Object) accountIds);
+        if (held == null || held > 0) {
+            status.setRollbackOnly();
+            return null;
+        }
+        Map<String, Long> readVersions = new HashMap<>();
+        balances.forEach((accountId, balance) -> readVersions.put(accountId, balance.version()));
+        Map<String, List<PendingEntry>> units = new LinkedHashMap<>();
+        for (PendingEntry pending : batch) {
+            units.computeIfAbsent(unitOf(pending), key -> new ArrayList<>()).add(pending);
+        }
+        List<LedgerEntry> applied = new ArrayList<>(batch.size());
+        List<Long> appliedPositions = new ArrayList<>(batch.size());
+        int duplicates = 0;
+        for (List<PendingEntry> unit : units.values()) {
+            for (PendingEntry pending : unit) {
+                LedgerEntry entry = pending.entry();
+                Balance before = balances.get(entry.accountId());
+                long current = before == null ? 0 : before.version();
+                if (entry.version() <= current) {
+                    duplicates++;
+                    continue;
+                }
+                Balance after = before == null ? Balance.opening(entry) : before.next(entry);
+                if (entry.version() != current + 1 || after == null) {
+                    status.setRollbackOnly();
+                    return null;
+                }
+                long position = positions.next();
+                balances.put(entry.accountId(), after.at(position));
+                applied.add(entry);
+                appliedPositions.add(position);
+            }
+        }
+        Timestamp now = Timestamp.from(clock.instant());
+        writeFeedAndStatements(applied, appliedPositions, now);
+        writeBalances(balances, readVersions, now);
+        for (int i = 0; i < duplicates; i++) {
+            metrics.duplicateDropped();
+        }
+        Instant appliedAt = clock.instant();
+        applied.forEach(entry -> metrics.applied(Duration.between(entry.occurredAt(), appliedAt)));
+        return new Delivery(batch.stream().map(PendingEntry::id).toList(), Map.of());
+    }
+
+    private void writeFeedAndStatements(List<LedgerEntry> entries, List<Long> positions, Timestamp now) {
+        jdbc.batchUpdate("insert into event_feed (position, relayed_at, " + LedgerEntryColumns.NAMES + ") values (?, ?, "
+                + LedgerEntryColumns.PLACEHOLDERS + ")", new BatchPreparedStatementSetter() {
+                    @Override
+                    public void setValues(PreparedStatement statement, int i) throws SQLException {
+                        statement.setLong(1, positions.get(i));
+                        statement.setTimestamp(2, now);
+                        LedgerEntryColumns.bind(statement, 3, entries.get(i));
+                    }
+
+                    @Override
+                    public int getBatchSize() {
+                        return entries.size();
+                    }
+                });
+        List<Object[]> lines = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            LedgerEntry entry = entries.get(i);
+            lines.add(new Object[] {entry.accountId(), entry.version(), positions.get(i), entry.type(), entry.amount(),
+                    entry.currency(), entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(),
+                    entry.transferId(), entry.reference()});
+        }
+        jdbc.batchUpdate("insert into statement_line (account_id, version, position, type, amount, currency,"
+                + " balance_after, occurred_at, entry_id, transfer_id, reference)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines);
+    }
+
+    private void writeBalances(Map<String, Balance> balances, Map<String, Long> readVersions, Timestamp now) {
+        List<Object[]> inserts = new ArrayList<>();
+        List<Object[]> updates = new ArrayList<>();
+        balances.forEach((accountId, balance) -> {
+            Long read = readVersions.get(accountId);
+            if (read == null) {
+                inserts.add(new Object[] {accountId, balance.currency(), balance.balance(), balance.overdraftLimit(),
+                        balance.version(), balance.position(), now});
+            } else if (balance.version() != read) {
+                updates.add(new Object[] {balance.balance(), balance.version(), balance.position(), now, accountId,
+                        read});
+            }
+        });
+        jdbc.batchUpdate("insert into account_balance (account_id, currency, balance, overdraft_limit, version,"
+                + " position, updated_at) values (?, ?, ?, ?, ?, ?, ?)", inserts);
+        int[] updated = jdbc.batchUpdate("update account_balance set balance = ?, version = ?, position = ?,"
+                + " updated_at = ? where account_id = ? and version = ?", updates);
+        for (int count : updated) {
+            if (count != 1) {
+                throw new IllegalStateException("a balance changed under the consumer's lock");
+            }
+        }
+    }
+
+    /** An account's read-model balance as the batch goes; null from next() when an event does not follow. */
+    private record Balance(long version, long balance, String currency, long overdraftLimit, long position) {
+
+        static Balance opening(LedgerEntry entry) {
+            if (entry.version() != 1 || !LedgerEntry.ACCOUNT_OPENED.equals(entry.type()) || entry.balanceAfter() != 0) {
+                return null;
+            }
+            return new Balance(1, 0, entry.currency(),
+                    entry.overdraftLimit() == null ? 0 : entry.overdraftLimit(), 0);
+        }
+
+        Balance next(LedgerEntry entry) {
+            if (entry.version() != version + 1 || !currency.equals(entry.currency())
+                    || balance + entry.delta() != entry.balanceAfter()) {
+                return null;
+            }
+            return new Balance(entry.version(), entry.balanceAfter(), currency, overdraftLimit, position);
+        }
+
+        Balance at(long newPosition) {
+            return new Balance(version, balance, currency, overdraftLimit, newPosition);
+        }
+    }
+
+    /** One unit (the rows of one command) at a time, each under a savepoint, failures isolated. */
+    private Delivery deliverUnitByUnit(List<PendingEntry> batch) {
         return ownTransaction.execute(status -> {
             jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_CLASS, PROJECTOR_LOCK);
             Long max = jdbc.queryForObject("select coalesce(max(position), 0) from event_feed", Long.class);

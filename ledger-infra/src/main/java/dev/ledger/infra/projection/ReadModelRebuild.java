@@ -4,7 +4,6 @@ import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.ProgressLog;
 import dev.ledger.infra.account.StoredEvents;
 import dev.ledger.infra.account.StreamFold;
-import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,7 +13,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -32,17 +34,25 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class ReadModelRebuild {
 
     private static final Logger log = LoggerFactory.getLogger(ReadModelRebuild.class);
-    private static final int FETCH_SIZE = 2000;
     private static final int WRITE_BATCH_SIZE = 1000;
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     private final StoredEvents storedEvents;
     private final Clock clock;
+    private final DataSource dataSource;
+    /** Events read, folded and copied in per step: bounds the memory a rebuild holds. */
+    private final int chunkSize;
     private final AtomicReference<Status> status = new AtomicReference<>(Status.idle());
 
     ReadModelRebuild(JdbcTemplate jdbc, PlatformTransactionManager transactions, StoredEvents storedEvents,
-                     Clock clock) {
+                     Clock clock, DataSource dataSource,
+                     @Value("${ledger.rebuild.chunk-size:50000}") int chunkSize) {
+        if (chunkSize < 1 || chunkSize > 1_000_000) {
+            throw new IllegalArgumentException("ledger.rebuild.chunk-size must be 1..1000000");
+        }
+        this.chunkSize = chunkSize;
+        this.dataSource = dataSource;
         this.jdbc = jdbc;
         this.transactions = new TransactionTemplate(transactions);
         this.storedEvents = storedEvents;
@@ -97,32 +107,46 @@ public class ReadModelRebuild {
         jdbc.execute("truncate account_balance, statement_line");
 
         Writer writer = new Writer(started, totalEvents);
-        jdbc.query(connection -> {
-            PreparedStatement statement = connection.prepareStatement("select " + StoredEvents.COLUMNS + """
+        // Chunks of whole rows in (account, version) order, each read completely before its
+        // statement lines are copied in: a COPY cannot share the connection with an open cursor.
+        String afterAccount = "";
+        long afterVersion = 0;
+        while (true) {
+            long before = writer.applied;
+            String fromAccount = afterAccount;
+            long fromVersion = afterVersion;
+            jdbc.query("select " + StoredEvents.COLUMNS + """
                     , f.position
                     from event_feed f
                     join domain_event_entry d
                       on d.aggregate_identifier = f.account_id and d.sequence_number = f.version - 1
-                    order by f.account_id, f.version""");
-            statement.setFetchSize(FETCH_SIZE);
-            return statement;
-        }, rs -> {
-            writer.accept(storedEvents.entry(rs, 1), rs.getLong(4));
-        });
+                    where (f.account_id, f.version) > (?, ?)
+                    order by f.account_id, f.version
+                    limit ?""", rs -> {
+                writer.accept(storedEvents.entry(rs, 1), rs.getLong(4));
+            }, fromAccount, fromVersion, chunkSize);
+            if (writer.applied == before) {
+                break;
+            }
+            writer.copyLines();
+            afterAccount = writer.fold.accountId();
+            afterVersion = writer.fold.version();
+        }
         writer.finish();
         return writer.applied;
     }
 
     /**
      * Folds the streams account by account (a stream that does not fold ends the rebuild, which
-     * then rolls back) and writes statement lines and balances in batches.
+     * then rolls back), copies the statement lines in with COPY, a chunk at a time, and writes
+     * the balances in batches.
      */
     private final class Writer {
         private final Instant started;
         private final long total;
         private final StreamFold fold = new StreamFold();
         private final ProgressLog progress;
-        private final List<Object[]> lines = new ArrayList<>(WRITE_BATCH_SIZE);
+        private final StringBuilder lines = new StringBuilder();
         private final List<Object[]> balances = new ArrayList<>(WRITE_BATCH_SIZE);
         private long position;
         private long applied;
@@ -139,21 +163,33 @@ public class ReadModelRebuild {
             }
             fold.accept(entry);
             position = entryPosition;
-            lines.add(new Object[] {entry.accountId(), entry.version(), entryPosition, entry.type(), entry.amount(),
-                    entry.currency(), entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(),
-                    entry.transferId(), entry.reference()});
-            if (lines.size() >= WRITE_BATCH_SIZE) {
-                flushLines();
-            }
+            CopyRows.text(lines, entry.accountId()).append(',').append(entry.version()).append(',')
+                    .append(entryPosition).append(',');
+            CopyRows.text(lines, entry.type()).append(',');
+            CopyRows.number(lines, entry.amount()).append(',');
+            CopyRows.text(lines, entry.currency()).append(',').append(entry.balanceAfter()).append(',')
+                    .append(entry.occurredAt()).append(',');
+            CopyRows.text(lines, entry.entryId()).append(',');
+            CopyRows.text(lines, entry.transferId()).append(',');
+            CopyRows.text(lines, entry.reference()).append('\n');
             applied++;
             if (progress.tick(applied) || applied % WRITE_BATCH_SIZE == 0) {
                 status.set(Status.running(started, clock.instant(), total, applied));
             }
         }
 
+        void copyLines() {
+            if (lines.length() > 0) {
+                CopyRows.copyIn(DataSourceUtils.getConnection(dataSource), "copy statement_line (account_id, version,"
+                        + " position, type, amount, currency, balance_after, occurred_at, entry_id, transfer_id,"
+                        + " reference) from stdin (format csv)", lines);
+                lines.setLength(0);
+            }
+        }
+
         void finish() {
             closeAccount();
-            flushLines();
+            copyLines();
             flushBalances();
         }
 
@@ -165,15 +201,6 @@ public class ReadModelRebuild {
                     fold.version(), position, Timestamp.from(clock.instant())});
             if (balances.size() >= WRITE_BATCH_SIZE) {
                 flushBalances();
-            }
-        }
-
-        private void flushLines() {
-            if (!lines.isEmpty()) {
-                jdbc.batchUpdate("insert into statement_line (account_id, version, position, type, amount, currency,"
-                        + " balance_after, occurred_at, entry_id, transfer_id, reference)"
-                        + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines);
-                lines.clear();
             }
         }
 
