@@ -217,7 +217,8 @@ public final class Report {
                         .append(" | ").append(lagCell(m.get("lagP50Millis"))).append(" | ")
                         .append(lagCell(m.get("lagP99Millis"))).append(" | ")
                         .append(m.get("relayBacklogAtStart") == null ? "" : run.polluted(m)
-                                ? "**" + f0(num(m.get("relayBacklogAtStart"))) + "**" : "0").append(" |\n");
+                                ? "**" + f0(num(m.get("relayBacklogAtStart"))) + "**" : f0(num(m.get("relayBacklogAtStart"))))
+                        .append(" |\n");
             }
         }
         out.append('\n');
@@ -282,7 +283,7 @@ public final class Report {
                 .append("on a command.\n")
                 .append("- **relay backlog at start**: `ledger_relay_backlog` when the phase's measured window began. ")
                 .append("A seed cut short by its time limit leaves events the service's relay is still delivering; a ")
-                .append("phase that starts with such a backlog competes with it, and those events' lag (counted from ")
+                .append("phase that starts with more than 1,000 such events (bold; a few in flight are normal under load) competes with it, and those events' lag (counted from ")
                 .append("their acceptance by the seed) lands in the phase's histogram. Such phases are shown but left ")
                 .append("out of the lag summary when clean phases exist; their throughput is in the means.\n")
                 .append("- **errors** must be zero: every non-201 answer or I/O failure, warm-ups included.\n")

@@ -60,9 +60,15 @@ public final class Run {
         return worstLag("lagP50Millis");
     }
 
-    /** A/B phases that began with an undelivered relay backlog (a cut-short seed's events). */
+    /**
+     * Above this many undelivered events at a phase's start, the backlog is left over (a cut-short
+     * seed's events), not the few events in flight that any phase under load begins with.
+     */
+    static final long RELAY_BACKLOG_LEFTOVER = 1000;
+
+    /** A/B phases that began with a leftover relay backlog (a cut-short seed's events). */
     boolean polluted(Map<String, Object> phase) {
-        return phase.get("relayBacklogAtStart") instanceof Number n && n.longValue() > 0;
+        return phase.get("relayBacklogAtStart") instanceof Number n && n.longValue() > RELAY_BACKLOG_LEFTOVER;
     }
 
     /** True when some A/B phases started with no relay backlog: the lag summary uses only those. */

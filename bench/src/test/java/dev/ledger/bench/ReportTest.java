@@ -64,7 +64,7 @@ class ReportTest {
         Map<String, Object> polluted = new java.util.LinkedHashMap<>(Map.of("name", "ab-spread-1",
                 "relayBacklogAtStart", 97060L, "lagP50Millis", "+Inf", "lagP99Millis", "+Inf"));
         Map<String, Object> clean = new java.util.LinkedHashMap<>(Map.of("name", "ab-spread-2",
-                "relayBacklogAtStart", 0L, "lagP50Millis", 20.0, "lagP99Millis", 30.0));
+                "relayBacklogAtStart", 38L, "lagP50Millis", 20.0, "lagP99Millis", 30.0));
         run.ledgerPhases.add(polluted);
         run.ledgerPhases.add(clean);
         assertThat(Report.summaryTable(run)).contains("| read-model lag p99 under load (worst A/B phase without relay"
