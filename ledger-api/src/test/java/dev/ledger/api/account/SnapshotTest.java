@@ -56,6 +56,12 @@ class SnapshotTest extends IntegrationTest {
         long version = 1 + deposits;
         long balance = (long) deposits * (deposits + 1) / 2;
 
+        // Snapshots are taken by a thread of their own, after the triggering write.
+        long deadline = System.nanoTime() + SECONDS.toNanos(30);
+        while (snapshotCount(account) == 0) {
+            assertThat(System.nanoTime()).as("waited 30 s for a snapshot of %s", account).isLessThan(deadline);
+            Thread.sleep(20);
+        }
         Snapshot snapshot = latestSnapshot(account);
         assertThat(snapshot.sequenceNumber()).as("a snapshot taken on the way")
                 .isBetween((long) properties.snapshotEvery() - 1, version - 1);
@@ -85,6 +91,18 @@ class SnapshotTest extends IntegrationTest {
                 assertThat(row.next()).as("a snapshot of %s", account).isTrue();
                 return new Snapshot(row.getLong(1),
                         new ObjectMapper().readTree(new String(row.getBytes(2), StandardCharsets.UTF_8)));
+            }
+        }
+    }
+
+    private static long snapshotCount(String account) throws Exception {
+        try (Connection connection = TestDatabase.get().connect();
+             PreparedStatement query = connection.prepareStatement(
+                     "select count(*) from snapshot_event_entry where aggregate_identifier = ?")) {
+            query.setString(1, account);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getLong(1);
             }
         }
     }

@@ -3,22 +3,17 @@ package dev.ledger.api.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ledger.support.IntegrationTest;
+import dev.ledger.support.LedgerCommand;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Projections;
 import dev.ledger.support.TestDatabase;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,8 +25,6 @@ import org.junit.jupiter.api.Test;
 class ReconciliationTest extends IntegrationTest {
 
     private static final String RECONCILIATIONS = "/api/v1/reconciliations";
-    private static final Duration BATCH_WAIT_MAX = Duration.ofSeconds(90);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void a_consistent_ledger_reconciles_as_balanced_in_the_contract_shape() {
@@ -106,7 +99,7 @@ class ReconciliationTest extends IntegrationTest {
         fundedAccountWithATransfer();
         Projections.awaitSettled();
 
-        Batch batch = runBatch();
+        LedgerCommand.Result batch = runBatch();
 
         assertThat(batch.exitCode()).as("exit code; stderr:\n%s", batch.stderr()).isZero();
         JsonNode report = batch.json();
@@ -121,7 +114,7 @@ class ReconciliationTest extends IntegrationTest {
         String account = fundedAccountWithATransfer();
         Projections.awaitSettled();
 
-        Batch batch;
+        LedgerCommand.Result batch;
         try {
             corrupt(account, +1);
             batch = runBatch();
@@ -139,7 +132,7 @@ class ReconciliationTest extends IntegrationTest {
 
     @Test
     void the_batch_command_exits_2_and_prints_no_report_when_it_cannot_reach_the_database() throws Exception {
-        Batch batch = runBatch("jdbc:postgresql://127.0.0.1:1/ledger");
+        LedgerCommand.Result batch = runBatch("jdbc:postgresql://127.0.0.1:1/ledger");
 
         assertThat(batch.exitCode()).as("exit code; stderr:\n%s", batch.stderr()).isEqualTo(2);
         assertThat(batch.stdout()).as("standard output").isBlank();
@@ -202,57 +195,11 @@ class ReconciliationTest extends IntegrationTest {
         }
     }
 
-    /**
-     * Runs {@code LedgerApplication reconcile} in a JVM of its own on the test database, with
-     * standard output and error in files, and waits for it at most {@link #BATCH_WAIT_MAX}.
-     */
-    private static Batch runBatch() throws IOException, InterruptedException {
-        return runBatch(TestDatabase.get().url());
+    private static LedgerCommand.Result runBatch() throws IOException, InterruptedException {
+        return LedgerCommand.run("reconcile");
     }
 
-    private static Batch runBatch(String databaseUrl) throws IOException, InterruptedException {
-        TestDatabase database = TestDatabase.get();
-        Path stdout = Files.createTempFile("reconcile-", ".out");
-        Path stderr = Files.createTempFile("reconcile-", ".err");
-        Process process = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:TieredStopAtLevel=1",
-                "-Daxoniq.update-checker.disabled=true",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.ledger.LedgerApplication", "reconcile",
-                "--spring.datasource.url=" + databaseUrl,
-                "--spring.datasource.username=" + database.user(),
-                "--spring.datasource.password=" + database.password())
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile())
-                .start();
-        try {
-            if (!process.waitFor(BATCH_WAIT_MAX.toSeconds(), TimeUnit.SECONDS)) {
-                throw new AssertionError("the reconcile command did not end within " + BATCH_WAIT_MAX + "; stderr:\n"
-                        + Files.readString(stderr, StandardCharsets.UTF_8));
-            }
-            return new Batch(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
-                    Files.readString(stderr, StandardCharsets.UTF_8));
-        } finally {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-                process.waitFor(30, TimeUnit.SECONDS);
-            }
-            Files.deleteIfExists(stdout);
-            Files.deleteIfExists(stderr);
-        }
-    }
-
-    private record Batch(int exitCode, String stdout, String stderr) {
-
-        /** Standard output, all of it, as one JSON document. */
-        JsonNode json() {
-            try {
-                return JSON.readTree(stdout);
-            } catch (IOException notJson) {
-                throw new AssertionError("standard output is not one JSON document:\n" + stdout, notJson);
-            }
-        }
+    private static LedgerCommand.Result runBatch(String databaseUrl) throws IOException, InterruptedException {
+        return LedgerCommand.runOn(databaseUrl, "reconcile");
     }
 }

@@ -75,6 +75,9 @@ class OutOfOrderCommitTest extends IntegrationTest {
     @Autowired
     private ProjectionMetrics metrics;
 
+    @Autowired
+    private OutboxStore outbox;
+
     @Value("${spring.datasource.hikari.connection-timeout}")
     private long connectionTimeoutMs;
 
@@ -210,6 +213,7 @@ class OutOfOrderCommitTest extends IntegrationTest {
                         origin("held-1")));
                 commandGateway.sendAndWait(new DepositMoneyCommand(accountId, "held-2", 2, "EUR", "held", null,
                         origin("held-2")));
+                outbox.insertPendingNow();
                 outboxIds.set(jdbc.queryForList("select id from outbox_event where account_id = ? order by version",
                         Long.class, accountId));
                 writtenAt.set(System.nanoTime());

@@ -297,7 +297,7 @@ class TwoRelaysTest extends IntegrationTest {
         void start() {
             for (int batch : EXTRA_RELAY_BATCHES) {
                 RelayProperties properties = batch == 0 ? relayProperties
-                        : new RelayProperties(true, batch, relayProperties.pollInterval());
+                        : new RelayProperties(true, batch, relayProperties.pollInterval(), relayProperties.linger());
                 LedgerProjector consumer = handled.size() == STALLING_RELAY ? stalling(projector) : projector;
                 OutboxRelay relay = new OutboxRelay(outboxStore, consumer, transactionManager, properties);
                 AtomicLong rows = new AtomicLong();

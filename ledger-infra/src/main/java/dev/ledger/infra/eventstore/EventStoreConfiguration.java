@@ -8,6 +8,11 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.ledger.domain.account.Account;
 import dev.ledger.infra.command.AccountLocks;
 import dev.ledger.infra.command.CommandProperties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.axonframework.config.AggregateConfigurer;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.common.transaction.TransactionManager;
@@ -21,37 +26,54 @@ import org.springframework.context.annotation.Configuration;
  * Axon on PostgreSQL: the Account aggregate is registered here rather than with Spring's
  * {@code @Aggregate} stereotype, so that the domain module stays free of Spring. Loaded accounts
  * stay in an {@link AggregateCache}, and every {@code snapshot-every} events an account's state
- * is stored as a snapshot, in the same transaction as the event that triggered it: a command
- * never replays more than that many events, however long the account's history.
+ * is stored as a snapshot, by a thread of its own: loading an account replays about that many
+ * events at most, however long its history.
  */
 @Configuration(proxyBeanMethods = false)
 public class EventStoreConfiguration {
+
+    private static final int SNAPSHOT_QUEUE_MAX = 1024;
 
     @Bean
     AggregateCache aggregateCache(AccountLocks accountLocks, CommandProperties properties) {
         return new AggregateCache(accountLocks, properties.cachedAccountsMax());
     }
 
+    /**
+     * The thread that takes snapshots, off the write path: a command that crosses the threshold
+     * only queues its account (a full queue drops the request; a later event asks again).
+     */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService snapshotExecutor() {
+        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(SNAPSHOT_QUEUE_MAX),
+                task -> {
+                    Thread thread = new Thread(task, "ledger-snapshots");
+                    thread.setDaemon(true);
+                    return thread;
+                }, new ThreadPoolExecutor.DiscardPolicy());
+    }
+
     @Bean
-    ConfigurerModule accountAggregate(AggregateCache cache, CommandProperties properties) {
+    ConfigurerModule accountAggregate(AggregateCache cache, CommandProperties properties,
+                                      ExecutorService snapshotExecutor) {
         return configurer -> configurer.configureAggregate(
                 AggregateConfigurer.defaultConfiguration(Account.class)
                         .configureCache(c -> cache)
                         .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
-                                snapshotter(c), properties.snapshotEvery())));
+                                snapshotter(c, snapshotExecutor), properties.snapshotEvery())));
     }
 
     /**
-     * Takes snapshots in the thread and the transaction of the command that triggered them (Axon
-     * runs it as that command's unit of work prepares to commit), so a snapshot commits or rolls
-     * back with the events it covers. Spring's default snapshotter only knows aggregates that are
-     * Spring beans, which this one is not.
+     * Takes a snapshot in a transaction of its own, from committed events only (a snapshot is
+     * valid for ever: it is the state at its sequence number). Spring's default snapshotter only
+     * knows aggregates that are Spring beans, which this one is not.
      */
-    private static AggregateSnapshotter snapshotter(org.axonframework.config.Configuration axon) {
+    private static AggregateSnapshotter snapshotter(org.axonframework.config.Configuration axon, Executor executor) {
         return AggregateSnapshotter.builder()
                 .eventStore(axon.eventStore())
                 .aggregateFactories(new GenericAggregateFactory<>(Account.class))
                 .transactionManager(axon.getComponent(TransactionManager.class))
+                .executor(executor)
                 .build();
     }
 

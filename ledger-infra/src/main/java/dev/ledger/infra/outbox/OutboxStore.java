@@ -4,6 +4,7 @@ import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
@@ -31,16 +32,58 @@ public class OutboxStore {
         this.signal = signal;
     }
 
-    /** Writes the entries in the caller's transaction and wakes the relay once it commits. */
+    /**
+     * Writes the entries in the caller's transaction and wakes the relay once it commits. The rows
+     * of a whole transaction (a group commit may append for many writes) go in as one batch just
+     * before it commits, in the order they were appended.
+     */
     void append(List<LedgerEntry> entries) {
-        jdbc.batchUpdate("insert into outbox_event (" + COLUMNS + ") values (" + LedgerEntryColumns.PLACEHOLDERS + ")",
-                entries, entries.size(), (statement, entry) -> LedgerEntryColumns.bind(statement, 1, entry));
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                signal.wake();
-            }
-        });
+        @SuppressWarnings("unchecked")
+        List<LedgerEntry> pending = (List<LedgerEntry>) TransactionSynchronizationManager.getResource(this);
+        if (pending == null) {
+            List<LedgerEntry> rows = new ArrayList<>();
+            TransactionSynchronizationManager.bindResource(this, rows);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void beforeCommit(boolean readOnly) {
+                    insert(rows);
+                    rows.clear();
+                }
+
+                @Override
+                public void afterCommit() {
+                    signal.wake();
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    TransactionSynchronizationManager.unbindResourceIfPossible(OutboxStore.this);
+                }
+            });
+            pending = rows;
+        }
+        pending.addAll(entries);
+    }
+
+    /**
+     * Inserts the rows the current transaction has appended so far, now rather than just before
+     * it commits: for tests of a transaction that holds outbox ids and commits late (which, with
+     * the insert at commit, still happens between the insert and the commit).
+     */
+    void insertPendingNow() {
+        @SuppressWarnings("unchecked")
+        List<LedgerEntry> pending = (List<LedgerEntry>) TransactionSynchronizationManager.getResource(this);
+        if (pending != null) {
+            insert(pending);
+            pending.clear();
+        }
+    }
+
+    private void insert(List<LedgerEntry> entries) {
+        if (!entries.isEmpty()) {
+            jdbc.batchUpdate("insert into outbox_event (" + COLUMNS + ") values (" + LedgerEntryColumns.PLACEHOLDERS
+                    + ")", entries, entries.size(), (statement, entry) -> LedgerEntryColumns.bind(statement, 1, entry));
+        }
     }
 
     /** Tries the relay lock for the current transaction; false when another relay round holds it. */

@@ -9,12 +9,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param batchSize    outbox rows delivered per round
  * @param pollInterval how long an idle relay waits for a wake-up before it looks again, which bounds
  *                     how late it notices rows committed by other instances
+ * @param linger       how long the relay lets rows gather after a round that found fewer than a
+ *                     batch, so that under load a round delivers many rows in its two
+ *                     transactions instead of one or two; it adds at most this to read-model lag
  */
 @ConfigurationProperties("ledger.relay")
 public record RelayProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("500") int batchSize,
-        @DefaultValue("PT0.1S") Duration pollInterval) {
+        @DefaultValue("PT0.1S") Duration pollInterval,
+        @DefaultValue("PT0.005S") Duration linger) {
 
     public RelayProperties {
         if (batchSize < 1 || batchSize > 10_000) {
@@ -22,6 +26,9 @@ public record RelayProperties(
         }
         if (pollInterval.isNegative() || pollInterval.isZero() || pollInterval.compareTo(Duration.ofMinutes(1)) > 0) {
             throw new IllegalArgumentException("ledger.relay.poll-interval must be positive and at most 1 minute");
+        }
+        if (linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new IllegalArgumentException("ledger.relay.linger must be 0..1 second");
         }
     }
 }

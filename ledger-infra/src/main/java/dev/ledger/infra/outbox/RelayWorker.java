@@ -1,5 +1,6 @@
 package dev.ledger.infra.outbox;
 
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -40,10 +41,14 @@ class RelayWorker implements SmartLifecycle {
 
     private void loop() {
         long pollMillis = properties.pollInterval().toMillis();
+        long lingerNanos = properties.linger().toNanos();
         while (running) {
             try {
-                if (relay.relayOnce() == 0) {
+                int handled = relay.relayOnce();
+                if (handled == 0) {
                     signal.await(pollMillis);
+                } else if (handled < properties.batchSize() && lingerNanos > 0) {
+                    LockSupport.parkNanos(lingerNanos);
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
