@@ -1,0 +1,274 @@
+package dev.ledger.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Closed-loop deposit load: N connections, one thread each, each sending its next deposit as soon as
+ * the previous one answered. Every request carries a fresh Idempotency-Key. Latencies of requests
+ * that complete inside the measured window go into a per-thread histogram; every non-201 answer (and
+ * every I/O failure) during the whole phase, warm-up included, is an error.
+ */
+public final class Load {
+
+    static final String BODY = "{\"amount\":1,\"currency\":\"EUR\"}";
+    static final int ERROR_SAMPLES_MAX = 5;
+    static final int CONSECUTIVE_FAILURES_MAX = 50;
+
+    private final String host;
+    private final int port;
+    private final String authorization;
+    private final String runTag;
+    private static final AtomicLong PHASES = new AtomicLong();
+
+    public Load(String host, int port, String authorization, String runTag) {
+        this.host = host;
+        this.port = port;
+        this.authorization = authorization;
+        this.runTag = runTag;
+    }
+
+    public record Result(String name, int connections, double seconds, long requests, long errors,
+                         Histogram latency, List<String> errorSamples, long reconnects) {
+
+        public double perSecond() {
+            return seconds <= 0 ? 0 : requests / seconds;
+        }
+
+        public double p50Millis() {
+            return latency.quantile(0.50) / 1e6;
+        }
+
+        public double p99Millis() {
+            return latency.quantile(0.99) / 1e6;
+        }
+
+        public double meanMillis() {
+            return latency.mean() / 1e6;
+        }
+    }
+
+    /** Precomputed request bytes up to (and including) "Idempotency-Key: ", per account. */
+    byte[] prefix(String accountId) {
+        String head = "POST /api/v1/accounts/" + accountId + "/deposits HTTP/1.1\r\n"
+                + "Host: " + host + ":" + port + "\r\n"
+                + "Authorization: " + authorization + "\r\n"
+                + "Content-Type: application/json\r\n"
+                + "Content-Length: " + BODY.length() + "\r\n"
+                + "Idempotency-Key: ";
+        return head.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static final byte[] TAIL = ("\r\n\r\n" + BODY).getBytes(StandardCharsets.US_ASCII);
+
+    /** Builds one request into buf: prefix + key(tag-thread-seq) + tail. Returns its length. */
+    static int build(byte[] buf, byte[] prefix, byte[] keyTag, long seq) {
+        int n = prefix.length;
+        System.arraycopy(prefix, 0, buf, 0, n);
+        System.arraycopy(keyTag, 0, buf, n, keyTag.length);
+        n += keyTag.length;
+        // decimal digits of seq
+        int digits = seq == 0 ? 1 : (int) Math.floor(Math.log10(seq)) + 1;
+        long v = seq;
+        for (int i = n + digits - 1; i >= n; i--) {
+            buf[i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        }
+        n += digits;
+        System.arraycopy(TAIL, 0, buf, n, TAIL.length);
+        return n + TAIL.length;
+    }
+
+    /**
+     * Runs one phase: warm-up seconds (not measured), then measured seconds, spread over the given
+     * accounts at random (one account = a hot account). onMeasureStart runs (on the caller's thread)
+     * when the measured window begins, e.g. to scrape metrics.
+     */
+    public Result run(String name, List<String> accounts, int connections, double warmupSeconds,
+                      double measuredSeconds, Runnable onMeasureStart) throws InterruptedException {
+        byte[][] prefixes = accounts.stream().map(this::prefix).toArray(byte[][]::new);
+        long phase = PHASES.incrementAndGet();
+        long start = System.nanoTime();
+        long measureStart = start + (long) (warmupSeconds * 1e9);
+        long measureEnd = measureStart + (long) (measuredSeconds * 1e9);
+        Worker[] workers = new Worker[connections];
+        Thread[] threads = new Thread[connections];
+        for (int i = 0; i < connections; i++) {
+            byte[] keyTag = (runTag + "-" + phase + "-" + i + "-").getBytes(StandardCharsets.US_ASCII);
+            workers[i] = new Worker(prefixes, keyTag, measureStart, measureEnd);
+            threads[i] = new Thread(workers[i], "load-" + name + "-" + i);
+            threads[i].setDaemon(true);
+            threads[i].start();
+        }
+        long untilMeasure = measureStart - System.nanoTime();
+        if (untilMeasure > 0) {
+            Thread.sleep(untilMeasure / 1_000_000, (int) (untilMeasure % 1_000_000));
+        }
+        if (onMeasureStart != null) {
+            onMeasureStart.run();
+        }
+        long joinDeadline = measureEnd + 15_000_000_000L; // a request may take the read timeout (10 s)
+        for (Thread t : threads) {
+            long left = (joinDeadline - System.nanoTime()) / 1_000_000;
+            t.join(Math.max(1, left));
+        }
+        Histogram all = new Histogram();
+        long requests = 0;
+        long errors = 0;
+        long reconnects = 0;
+        List<String> samples = new ArrayList<>();
+        for (Worker w : workers) {
+            synchronized (w) {
+                all.add(w.histogram);
+                requests += w.measured;
+                errors += w.errors;
+                reconnects += w.reconnects;
+                for (String s : w.errorSamples) {
+                    if (samples.size() < ERROR_SAMPLES_MAX) {
+                        samples.add(s);
+                    }
+                }
+            }
+        }
+        for (Thread t : threads) {
+            if (t.isAlive()) {
+                t.interrupt();
+                errors++;
+                if (samples.size() < ERROR_SAMPLES_MAX) {
+                    samples.add("a load thread did not finish within 15 s after the phase");
+                }
+            }
+        }
+        return new Result(name, connections, measuredSeconds, requests, errors, all,
+                Collections.unmodifiableList(samples), reconnects);
+    }
+
+    private final class Worker implements Runnable {
+        final byte[][] prefixes;
+        final byte[] keyTag;
+        final long measureStart;
+        final long measureEnd;
+        final Histogram histogram = new Histogram();
+        final List<String> errorSamples = new ArrayList<>();
+        long measured;
+        long errors;
+        long reconnects;
+
+        Worker(byte[][] prefixes, byte[] keyTag, long measureStart, long measureEnd) {
+            this.prefixes = prefixes;
+            this.keyTag = keyTag;
+            this.measureStart = measureStart;
+            this.measureEnd = measureEnd;
+        }
+
+        @Override
+        public void run() {
+            int longest = 0;
+            for (byte[] p : prefixes) {
+                longest = Math.max(longest, p.length);
+            }
+            byte[] buf = new byte[longest + keyTag.length + 20 + TAIL.length];
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            long seq = 0;
+            int consecutiveFailures = 0;
+            try (HttpConnection connection = new HttpConnection(host, port)) {
+                while (true) {
+                    long t0 = System.nanoTime();
+                    if (t0 >= measureEnd || Thread.currentThread().isInterrupted()) {
+                        break;
+                    }
+                    byte[] prefix = prefixes.length == 1 ? prefixes[0] : prefixes[random.nextInt(prefixes.length)];
+                    int len = build(buf, prefix, keyTag, seq++);
+                    boolean keep = errorSamples.size() < ERROR_SAMPLES_MAX;
+                    int status;
+                    try {
+                        status = connection.exchange(buf, len, keep);
+                    } catch (IOException e) {
+                        synchronized (this) {
+                            errors++;
+                            if (errorSamples.size() < ERROR_SAMPLES_MAX) {
+                                errorSamples.add("I/O: " + e);
+                            }
+                        }
+                        if (++consecutiveFailures >= CONSECUTIVE_FAILURES_MAX) {
+                            break;
+                        }
+                        sleepQuietly(20);
+                        continue;
+                    }
+                    long t1 = System.nanoTime();
+                    synchronized (this) {
+                        if (status != 201) {
+                            errors++;
+                            if (errorSamples.size() < ERROR_SAMPLES_MAX) {
+                                String b = connection.body == null ? "" : new String(connection.body, StandardCharsets.UTF_8);
+                                errorSamples.add(status + " " + (b.length() > 400 ? b.substring(0, 400) : b));
+                            }
+                        } else {
+                            consecutiveFailures = 0;
+                        }
+                        if (t0 >= measureStart && t1 <= measureEnd) {
+                            histogram.record(t1 - t0);
+                            measured++;
+                        }
+                    }
+                }
+                synchronized (this) {
+                    reconnects = connection.reconnects();
+                }
+            }
+        }
+    }
+
+    /**
+     * count deposits on one account over one connection, latencies into hist; stops early once
+     * System.nanoTime() passes deadlineNanos. Returns the errors.
+     */
+    public long sequential(HttpConnection connection, String accountId, int count, Histogram hist, List<String> samples,
+                           long deadlineNanos) {
+        byte[] prefix = prefix(accountId);
+        byte[] keyTag = (runTag + "-seq-" + PHASES.incrementAndGet() + "-").getBytes(StandardCharsets.US_ASCII);
+        byte[] buf = new byte[prefix.length + keyTag.length + 20 + TAIL.length];
+        long errors = 0;
+        for (int i = 0; i < count; i++) {
+            int len = build(buf, prefix, keyTag, i);
+            long t0 = System.nanoTime();
+            if (deadlineNanos != Long.MAX_VALUE && t0 - deadlineNanos > 0) {
+                break;
+            }
+            int status;
+            try {
+                status = connection.exchange(buf, len, true);
+            } catch (IOException e) {
+                errors++;
+                if (samples.size() < ERROR_SAMPLES_MAX) {
+                    samples.add("I/O: " + e);
+                }
+                continue;
+            }
+            long t1 = System.nanoTime();
+            if (status != 201) {
+                errors++;
+                if (samples.size() < ERROR_SAMPLES_MAX) {
+                    samples.add(status + " " + new String(connection.body, StandardCharsets.UTF_8));
+                }
+            } else {
+                hist.record(t1 - t0);
+            }
+        }
+        return errors;
+    }
+
+    static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ledger.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReportTest {
+
+    @Test
+    void createsTheDocumentWithBothPartsWhenAbsent() {
+        String doc = Report.merge(null, "GEN 1");
+        assertThat(doc).contains(Report.BEGIN + "\nGEN 1\n" + Report.END).contains("## Analysis");
+        assertThat(doc.indexOf(Report.END)).isLessThan(doc.indexOf("## Analysis"));
+    }
+
+    @Test
+    void replacesOnlyBetweenTheMarkers() {
+        String first = Report.merge(null, "GEN 1");
+        String handWritten = first.replace("_To be written: what the numbers above mean for the write path._",
+                "The relay is the bottleneck.");
+        String second = Report.merge("Intro by hand.\n" + handWritten, "GEN 2\nmore");
+        assertThat(second).startsWith("Intro by hand.\n# Performance")
+                .contains(Report.BEGIN + "\nGEN 2\nmore\n" + Report.END)
+                .doesNotContain("GEN 1")
+                .endsWith("## Analysis\n\nThe relay is the bottleneck.\n");
+        // idempotent
+        assertThat(Report.merge(second, "GEN 2\nmore")).isEqualTo(second);
+    }
+
+    @Test
+    void appendsToADocumentWithoutMarkersAndRefusesBrokenOnes() {
+        assertThat(Report.merge("# Mine\n", "G")).isEqualTo("# Mine\n\n" + Report.BEGIN + "\nG\n" + Report.END + "\n");
+        assertThatThrownBy(() -> Report.merge("x " + Report.END + " y " + Report.BEGIN, "G"))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> Report.merge("x " + Report.BEGIN + " y", "G"))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void summaryMarksUnmeasuredTargetsAsNotMeasured() {
+        Run run = new Run();
+        run.rebuild.putAll(Map.of("totalEvents", 5000L, "eventsPerSecond", 200000.0));
+        String table = Report.summaryTable(run);
+        assertThat(table).contains("| read-model rebuild, events/s (service's figure) | 200,000 on 5,000 events"
+                + " | >= 100,000 on >= 1M events | not measured (ledger < 1M events) |");
+        assertThat(table).contains("| deposit latency p50, 100,001-event vs 10-event account | n/a | <= 1.2x | not measured |");
+    }
+
+    @Test
+    void jsonRoundTrips() {
+        Map<String, Object> m = Json.parseObject("{\"accounts\":1000,\"events\":1001000,\"seconds\":12.5,"
+                + "\"eventsPerSecond\":80080.0,\"s\":\"a\\\"b\",\"l\":[1,null,true]}");
+        assertThat(m.get("accounts")).isEqualTo(1000L);
+        assertThat(Json.number(m, "eventsPerSecond")).isEqualTo(80080.0);
+        assertThat(m.get("s")).isEqualTo("a\"b");
+        assertThat(Json.parse(Json.write(m))).isEqualTo(m);
+    }
+
+    @Test
+    void lagSummaryLeavesOutPhasesThatBeganWithARelayBacklog() {
+        Run run = new Run();
+        Map<String, Object> polluted = new java.util.LinkedHashMap<>(Map.of("name", "ab-spread-1",
+                "relayBacklogAtStart", 97060L, "lagP50Millis", "+Inf", "lagP99Millis", "+Inf"));
+        Map<String, Object> clean = new java.util.LinkedHashMap<>(Map.of("name", "ab-spread-2",
+                "relayBacklogAtStart", 38L, "lagP50Millis", 20.0, "lagP99Millis", 30.0));
+        run.ledgerPhases.add(polluted);
+        run.ledgerPhases.add(clean);
+        assertThat(Report.summaryTable(run)).contains("| read-model lag p99 under load (worst A/B phase without relay"
+                + " backlog; 1 phase(s) excluded) | <= 30 ms | <= 50 ms | met |");
+        run.ledgerPhases.remove(clean);
+        assertThat(Report.summaryTable(run)).contains("ALL began with a relay backlog) | > 10,000 ms | <= 50 ms | **NOT met** |");
+    }
+}
