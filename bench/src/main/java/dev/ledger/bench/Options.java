@@ -10,7 +10,7 @@ public final class Options {
     int sweepSeconds = 8;
     int rounds = 2;
     double warmupSeconds = 2;
-    int firstWarmupSeconds = 5;
+    int firstWarmupSeconds = 20;
     long seedEvents = 1_000_000;
     int deepEvents = 100_000;
     int deepBlocks = 5;
