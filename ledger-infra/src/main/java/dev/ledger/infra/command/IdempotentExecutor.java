@@ -58,8 +58,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class IdempotentExecutor implements DisposableBean {
 
     private final InboxStore inbox;
-    @PersistenceContext
-    private EntityManager entityManager;
     private final DatabaseAccountLocks databaseLocks;
     private final TransactionTemplate transactions;
     private final AggregateCache cache;
@@ -69,6 +67,8 @@ public class IdempotentExecutor implements DisposableBean {
     private final Duration answerWaitMax;
     private final DistributionSummary batchSizes;
     private final Counter batchesRunAlone;
+    @PersistenceContext
+    private EntityManager entityManager;
 
     IdempotentExecutor(InboxStore inbox, DatabaseAccountLocks databaseLocks, TransactionTemplate transactions,
                        AggregateCache cache, AccountLocks accountLocks, CommandProperties properties,

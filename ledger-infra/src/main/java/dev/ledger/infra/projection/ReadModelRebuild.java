@@ -105,6 +105,11 @@ public class ReadModelRebuild {
         status.set(Status.running(started, clock.instant(), totalEvents, 0));
         log.info("Read-model rebuild started: {} events to replay", totalEvents);
         jdbc.execute("truncate account_balance, statement_line");
+        // Every chunk walks the two (account, version) indexes from where the last one stopped.
+        // Left to itself the planner misjudges the row comparison, scans the whole feed and sorts
+        // what remains, for every chunk; these settings end with the rebuild's transaction.
+        jdbc.execute("set local enable_seqscan = off");
+        jdbc.execute("set local enable_sort = off");
 
         Writer writer = new Writer(started, totalEvents);
         // Chunks of whole rows in (account, version) order, each read completely before its
