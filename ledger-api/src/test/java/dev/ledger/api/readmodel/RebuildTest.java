@@ -68,6 +68,8 @@ class RebuildTest extends IntegrationTest {
 
         assertThat(Rows.dump(BALANCES)).as("balances after the rebuild").isEqualTo(balances);
         assertThat(Rows.dump(LINES)).as("statement lines after the rebuild").isEqualTo(lines);
+        assertThat(Rows.count("select count(*) from pg_constraint where conname = 'statement_line_pkey'"
+                + " and contype = 'p'")).as("the statement lines' primary key, built again after the copy").isEqualTo(1);
         assertThat(Rows.count("select count(*) from event_feed")).as("the feed is not rebuilt").isEqualTo(feedEvents);
 
         JsonNode deposit = Api.created(ledger.deposit(first, 55, "EUR"));

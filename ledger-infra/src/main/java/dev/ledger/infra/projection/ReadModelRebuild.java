@@ -105,6 +105,9 @@ public class ReadModelRebuild {
         status.set(Status.running(started, clock.instant(), totalEvents, 0));
         log.info("Read-model rebuild started: {} events to replay", totalEvents);
         jdbc.execute("truncate account_balance, statement_line");
+        // The statement lines' primary key is built once, after the COPY, instead of row by row.
+        // Readers wait for the rebuild either way: the truncate holds the table until it commits.
+        jdbc.execute("alter table statement_line drop constraint statement_line_pkey");
         // Every chunk walks the two (account, version) indexes from where the last one stopped.
         // Left to itself the planner misjudges the row comparison, scans the whole feed and sorts
         // what remains, for every chunk; these settings end with the rebuild's transaction.
@@ -138,6 +141,7 @@ public class ReadModelRebuild {
             afterVersion = writer.fold.version();
         }
         writer.finish();
+        jdbc.execute("alter table statement_line add constraint statement_line_pkey primary key (account_id, version)");
         return writer.applied;
     }
 
