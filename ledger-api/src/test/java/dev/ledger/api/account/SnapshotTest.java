@@ -9,11 +9,13 @@ import dev.ledger.infra.command.CommandProperties;
 import dev.ledger.infra.eventstore.AggregateCache;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
+import dev.ledger.support.Poll;
 import dev.ledger.support.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -57,11 +59,7 @@ class SnapshotTest extends IntegrationTest {
         long balance = (long) deposits * (deposits + 1) / 2;
 
         // Snapshots are taken by a thread of their own, after the triggering write.
-        long deadline = System.nanoTime() + SECONDS.toNanos(30);
-        while (snapshotCount(account) == 0) {
-            assertThat(System.nanoTime()).as("waited 30 s for a snapshot of %s", account).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        Poll.until("a snapshot of " + account, () -> snapshotCount(account), count -> count > 0);
         Snapshot snapshot = latestSnapshot(account);
         assertThat(snapshot.sequenceNumber()).as("a snapshot taken on the way")
                 .isBetween((long) properties.snapshotEvery() - 1, version - 1);
@@ -95,7 +93,7 @@ class SnapshotTest extends IntegrationTest {
         }
     }
 
-    private static long snapshotCount(String account) throws Exception {
+    private static long snapshotCount(String account) {
         try (Connection connection = TestDatabase.get().connect();
              PreparedStatement query = connection.prepareStatement(
                      "select count(*) from snapshot_event_entry where aggregate_identifier = ?")) {
@@ -104,6 +102,8 @@ class SnapshotTest extends IntegrationTest {
                 row.next();
                 return row.getLong(1);
             }
+        } catch (SQLException failure) {
+            throw new IllegalStateException(failure);
         }
     }
 

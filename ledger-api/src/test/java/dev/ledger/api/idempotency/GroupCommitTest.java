@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledger.infra.command.IdempotentExecutor;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
+import dev.ledger.support.Poll;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -225,11 +226,7 @@ class GroupCommitTest extends IntegrationTest {
                 account, fromVersion - 1, toVersion - 1);
     }
 
-    private static void awaitUntil(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited %s for: %s", WAIT, what).isLessThan(deadline);
-            Thread.sleep(10);
-        }
+    private static void awaitUntil(String what, BooleanSupplier condition) {
+        Poll.until(what, WAIT, condition::getAsBoolean, Boolean::booleanValue);
     }
 }

@@ -3,6 +3,7 @@ package dev.ledger.api.readmodel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ledger.support.Poll;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Projections;

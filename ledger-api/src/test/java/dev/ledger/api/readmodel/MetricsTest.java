@@ -7,6 +7,7 @@ import dev.ledger.infra.outbox.OutboxRelay;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import dev.ledger.infra.projection.LedgerProjector;
 import dev.ledger.infra.projection.LedgerProjector.Delivery;
+import dev.ledger.support.Poll;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Projections;

@@ -1,4 +1,4 @@
-package dev.ledger.api.readmodel;
+package dev.ledger.support;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
@@ -6,10 +6,10 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** Bounded waiting: looks again every few milliseconds until a condition holds or a deadline passes. */
-final class Poll {
+public final class Poll {
 
     /** The longest any single wait in these tests may last before the test fails instead of hanging. */
-    static final Duration WAIT = Duration.ofSeconds(30);
+    public static final Duration WAIT = Duration.ofSeconds(30);
 
     private static final long INTERVAL_NANOS = Duration.ofMillis(20).toNanos();
 
@@ -17,11 +17,11 @@ final class Poll {
     }
 
     /** The first value that satisfies the condition; fails with the last value seen once {@link #WAIT} has passed. */
-    static <T> T until(String what, Supplier<T> probe, Predicate<? super T> condition) {
+    public static <T> T until(String what, Supplier<T> probe, Predicate<? super T> condition) {
         return until(what, WAIT, probe, condition);
     }
 
-    static <T> T until(String what, Duration wait, Supplier<T> probe, Predicate<? super T> condition) {
+    public static <T> T until(String what, Duration wait, Supplier<T> probe, Predicate<? super T> condition) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             T value = probe.get();
