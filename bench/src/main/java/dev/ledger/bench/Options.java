@@ -10,7 +10,7 @@ public final class Options {
     int sweepSeconds = 8;
     int rounds = 2;
     double warmupSeconds = 2;
-    int firstWarmupSeconds = 20;
+    int firstWarmupSeconds = 60;
     long seedEvents = 1_000_000;
     int deepEvents = 100_000;
     int deepBlocks = 5;
@@ -34,6 +34,8 @@ public final class Options {
               --sweep-seconds=8       measured seconds per client count in the sweep (1,2,4,8,16)
               --rounds=2              A/B rounds (pgbench c=8, ledger spread c=8, ledger hot c=8)
               --warmup-seconds=2      unmeasured warm-up at the start of each ledger phase
+              --first-warmup-seconds=60  unmeasured load before the first phase: the JIT compiles the
+                                      service's hot paths (it takes most of a core for about a minute)
               --seed-events=1000000   events seeded in-process before the run (accounts x deposits)
               --deep-events=100000    deposits on the one deep account (deep-000001)
               --deep-blocks=5 --deep-block-size=200   deep vs shallow latency: alternating blocks
@@ -85,6 +87,7 @@ public final class Options {
                 case "sweep-seconds" -> o.sweepSeconds = positive(e.getKey(), v);
                 case "rounds" -> o.rounds = positive(e.getKey(), v);
                 case "warmup-seconds" -> o.warmupSeconds = Double.parseDouble(v);
+                case "first-warmup-seconds" -> o.firstWarmupSeconds = positive(e.getKey(), v);
                 case "seed-events" -> o.seedEvents = Long.parseLong(v);
                 case "deep-events" -> o.deepEvents = Integer.parseInt(v);
                 case "deep-blocks" -> o.deepBlocks = positive(e.getKey(), v);

@@ -183,7 +183,8 @@ public final class Report {
         row(out, "ledger load", "closed loop, one keep-alive HTTP/1.1 connection per client, `POST /api/v1/accounts/{id}/deposits`"
                 + " of 1 EUR minor unit, fresh `Idempotency-Key` each; spread = random one of " + opt.get("spreadAccounts")
                 + " accounts, hot = all on one account");
-        row(out, "phases", opt.get("rounds") + " A/B rounds of " + opt.get("phaseSeconds") + " s measured (ledger phases after "
+        row(out, "phases", opt.get("firstWarmupSeconds") + " s of unmeasured load first (the JIT compiles the"
+                + " service's hot paths); then " + opt.get("rounds") + " A/B rounds of " + opt.get("phaseSeconds") + " s measured (ledger phases after "
                 + opt.get("warmupSeconds") + " s unmeasured warm-up); sweep " + opt.get("sweepSeconds") + " s per client count");
         row(out, "service settings", "`--ledger.limits.requests-per-second=1000000`: the per-client rate limit (default"
                 + " 5000/s) would otherwise throttle the single benchmark client; everything else default");
