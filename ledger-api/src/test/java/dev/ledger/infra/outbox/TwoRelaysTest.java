@@ -297,7 +297,9 @@ class TwoRelaysTest extends IntegrationTest {
         void start() {
             for (int batch : EXTRA_RELAY_BATCHES) {
                 RelayProperties properties = batch == 0 ? relayProperties
-                        : new RelayProperties(true, batch, relayProperties.pollInterval(), relayProperties.linger());
+                        : new RelayProperties(true, batch, relayProperties.pollInterval(), relayProperties.linger(),
+                                relayProperties.retention(), relayProperties.purgeInterval(),
+                                relayProperties.purgeBatchSize(), relayProperties.purgeBatchesPerRun());
                 LedgerProjector consumer = handled.size() == STALLING_RELAY ? stalling(projector) : projector;
                 OutboxRelay relay = new OutboxRelay(outboxStore, consumer, transactionManager, properties);
                 AtomicLong rows = new AtomicLong();

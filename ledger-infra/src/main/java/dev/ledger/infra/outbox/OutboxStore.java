@@ -4,10 +4,14 @@ import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -15,6 +19,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 /** The outbox table and the relay's dead letters. */
 @Repository
 public class OutboxStore {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxStore.class);
 
     /** Advisory lock (two-int key space) held by the one relay round running at a time. */
     static final int LOCK_CLASS = 0x1ed9e7;
@@ -25,11 +31,13 @@ public class OutboxStore {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final RelaySignal signal;
+    private final RelayProperties properties;
 
-    OutboxStore(JdbcTemplate jdbc, Clock clock, RelaySignal signal) {
+    OutboxStore(JdbcTemplate jdbc, Clock clock, RelaySignal signal, RelayProperties properties) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.signal = signal;
+        this.properties = properties;
     }
 
     /**
@@ -123,6 +131,38 @@ public class OutboxStore {
         }
         jdbc.update("update outbox_event set relayed_at = ? where id = any(?)",
                 Timestamp.from(clock.instant()), ids.toArray(Long[]::new));
+    }
+
+    /**
+     * Deletes rows delivered longer ago than the retention, oldest first, a bounded batch per
+     * statement and a bounded number of statements per run. A delivered row is not needed any
+     * more: the feed and the read models hold what it carried, the event store holds the event,
+     * and the relay and the reconciliation only look at rows not delivered yet. Without this the
+     * table, and the dead entries of its pending-rows indexes, would grow with every event.
+     */
+    @Scheduled(fixedDelayString = "${ledger.relay.purge-interval:PT1M}",
+            initialDelayString = "${ledger.relay.purge-interval:PT1M}")
+    public int purgeRelayed() {
+        Instant cutoff = clock.instant().minus(properties.retention());
+        int purged = 0;
+        for (int batch = 0; batch < properties.purgeBatchesPerRun(); batch++) {
+            int deleted = jdbc.update("""
+                    delete from outbox_event where id in (
+                        select id from outbox_event
+                        where relayed_at < ?
+                        order by id
+                        limit ?
+                        for update skip locked)
+                    """, Timestamp.from(cutoff), properties.purgeBatchSize());
+            purged += deleted;
+            if (deleted < properties.purgeBatchSize()) {
+                break;
+            }
+        }
+        if (purged > 0) {
+            log.info("Purged {} outbox rows delivered before {}", purged, cutoff);
+        }
+        return purged;
     }
 
     /** Parks an account behind its failed event; its later events wait until it is retried. */
