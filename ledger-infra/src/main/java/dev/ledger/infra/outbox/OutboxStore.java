@@ -101,28 +101,46 @@ public class OutboxStore {
     }
 
     /**
+     * Planner settings for the pending query, for the rest of the round's transaction: walk the
+     * pending-rows index in id order and stop at the batch's end. Left to itself, with statistics
+     * older than a burst (a fresh table, a seed, a backlog), the planner reads every pending row
+     * and sorts them, so each round costs more the further the relay falls behind.
+     */
+    static final String PENDING_PLAN_SETTINGS = "set local enable_bitmapscan = off; set local enable_seqscan = off";
+
+    /**
+     * The pending query: the oldest undelivered rows of accounts not parked (at most the limit),
+     * then every undelivered row of the same requests (both legs of a transfer), each part read
+     * through its own index, so a round reads about twice its batch however long the backlog.
+     */
+    static final String PENDING_SQL = """
+            with head as materialized (
+                select o.id, o.request_id from outbox_event o
+                where o.relayed_at is null
+                  and not exists (
+                      select 1 from outbox_event g
+                      join relay_dead_letter d on d.account_id = g.account_id and d.released_at is null
+                      where g.relayed_at is null and (g.id = o.id or g.request_id = o.request_id))
+                order by o.id
+                limit ?)
+            select id, %1$s from outbox_event o
+            where o.id in (select id from head)
+            union
+            select id, %1$s from outbox_event o
+            where o.relayed_at is null
+              and o.request_id = any(array(select request_id from head where request_id is not null))
+            order by id""".formatted(COLUMNS);
+
+    /**
      * Undelivered rows, oldest first, completed with every row committed by the same request (both
      * legs of a transfer travel together), and leaving out requests that touch an account parked
      * behind a failed delivery. Rows are never skipped by position: a row whose transaction
      * commits late is simply pending until it is visible, and then it is the oldest pending row of
-     * its account.
+     * its account. Called in the round's transaction (the planner settings last until it ends).
      */
     List<PendingEntry> pending(int limit) {
-        return jdbc.query("""
-                with head as (
-                    select o.id, o.request_id from outbox_event o
-                    where o.relayed_at is null
-                      and not exists (
-                          select 1 from outbox_event g
-                          join relay_dead_letter d on d.account_id = g.account_id and d.released_at is null
-                          where g.relayed_at is null and (g.id = o.id or g.request_id = o.request_id))
-                    order by o.id
-                    limit ?)
-                select id, %s from outbox_event o
-                where o.relayed_at is null
-                  and (o.id in (select id from head)
-                       or o.request_id in (select request_id from head where request_id is not null))
-                order by o.id""".formatted(COLUMNS), PENDING, limit);
+        jdbc.execute(PENDING_PLAN_SETTINGS);
+        return jdbc.query(PENDING_SQL, PENDING, limit);
     }
 
     void markRelayed(List<Long> ids) {

@@ -1,0 +1,107 @@
+package dev.ledger.infra.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.support.IntegrationTest;
+import dev.ledger.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A relay round must cost about its batch, however far the relay has fallen behind: a round that
+ * reads every pending row gets slower as the backlog grows, and the relay never catches up (seen
+ * while seeding: rounds of 230,000 rows, then a 15 s statement timeout). The backlog here is
+ * inserted in the test's own transaction and never committed, so the relay never sees it and the
+ * planner's statistics know nothing of it, as after a burst.
+ */
+class PendingQueryPlanTest extends IntegrationTest {
+
+    private static final int BACKLOG = 20_000;
+    private static final int LIMIT = 50;
+
+    @Test
+    void a_round_reads_about_its_batch_behind_a_backlog_the_statistics_do_not_know() throws Exception {
+        String account = unique("backlog");
+        try (Connection connection = TestDatabase.get().connect()) {
+            connection.setAutoCommit(false);
+            try {
+                try (PreparedStatement insert = connection.prepareStatement("""
+                        insert into outbox_event (account_id, version, type, amount, currency, balance_after,
+                                                  occurred_at, request_id)
+                        select ?, n, 'DEPOSITED', 1, 'EUR', n, now(), gen_random_uuid()::text
+                        from generate_series(1, ?) as n""")) {
+                    insert.setString(1, account);
+                    insert.setInt(2, BACKLOG);
+                    assertThat(insert.executeUpdate()).isEqualTo(BACKLOG);
+                }
+                long parkedPending = number(connection, """
+                        select count(*) from outbox_event o join relay_dead_letter d
+                          on d.account_id = o.account_id and d.released_at is null
+                        where o.relayed_at is null""");
+                try (Statement settings = connection.createStatement()) {
+                    settings.execute(OutboxStore.PENDING_PLAN_SETTINGS);
+                }
+
+                long rowsRead = mostRowsOfOneNode(explain(connection));
+                int returned = count(connection);
+
+                assertThat(returned).as("rows of one round").isBetween(LIMIT, 2 * LIMIT);
+                assertThat(rowsRead).as("rows read by the busiest step of the round's plan, behind a backlog of %d",
+                        BACKLOG).isLessThanOrEqualTo(4L * LIMIT + parkedPending);
+            } finally {
+                connection.rollback();
+            }
+        }
+    }
+
+    private static JsonNode explain(Connection connection) throws Exception {
+        try (PreparedStatement explain = connection.prepareStatement(
+                "explain (analyze, format json) " + OutboxStore.PENDING_SQL)) {
+            explain.setInt(1, LIMIT);
+            try (ResultSet rs = explain.executeQuery()) {
+                rs.next();
+                return new ObjectMapper().readTree(rs.getString(1)).get(0).get("Plan");
+            }
+        }
+    }
+
+    /**
+     * The most rows any node of the plan went through, over all its loops: those it produced and
+     * those its filters dropped (a scan that filters 20,000 rows down to 50 read 20,000).
+     */
+    private static long mostRowsOfOneNode(JsonNode plan) {
+        long perLoop = plan.path("Actual Rows").asLong() + plan.path("Rows Removed by Filter").asLong()
+                + plan.path("Rows Removed by Join Filter").asLong() + plan.path("Rows Removed by Index Recheck").asLong();
+        long rows = perLoop * Math.max(1, plan.path("Actual Loops").asLong());
+        for (JsonNode child : plan.path("Plans")) {
+            rows = Math.max(rows, mostRowsOfOneNode(child));
+        }
+        return rows;
+    }
+
+    private static int count(Connection connection) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(OutboxStore.PENDING_SQL)) {
+            query.setInt(1, LIMIT);
+            try (ResultSet rs = query.executeQuery()) {
+                int rows = 0;
+                while (rs.next()) {
+                    rows++;
+                }
+                return rows;
+            }
+        }
+    }
+
+    private static long number(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
