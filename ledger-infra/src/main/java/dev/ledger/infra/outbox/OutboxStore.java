@@ -109,18 +109,23 @@ public class OutboxStore {
     static final String PENDING_PLAN_SETTINGS = "set local enable_bitmapscan = off; set local enable_seqscan = off";
 
     /**
-     * The pending query: the oldest undelivered rows of accounts not parked (at most the limit),
-     * then every undelivered row of the same requests (both legs of a transfer), each part read
-     * through its own index, so a round reads about twice its batch however long the backlog.
+     * The pending query: the oldest undelivered rows of accounts not parked, nor sharing a request
+     * with a parked account's undelivered row (at most the limit), then every undelivered row of the
+     * same requests (both legs of a transfer). Each step is an index probe per row, so a round reads
+     * about twice its batch however long the backlog and however many accounts are parked.
      */
     static final String PENDING_SQL = """
             with head as materialized (
                 select o.id, o.request_id from outbox_event o
                 where o.relayed_at is null
                   and not exists (
-                      select 1 from outbox_event g
+                      select 1 from relay_dead_letter d where d.account_id = o.account_id and d.released_at is null)
+                  -- A scalar subquery, not an EXISTS: PostgreSQL then probes the request's rows by
+                  -- index for each candidate instead of first collecting every parked account's rows.
+                  and (o.request_id is null or (
+                      select count(*) from outbox_event g
                       join relay_dead_letter d on d.account_id = g.account_id and d.released_at is null
-                      where g.relayed_at is null and (g.id = o.id or g.request_id = o.request_id))
+                      where g.request_id = o.request_id and g.relayed_at is null) = 0)
                 order by o.id
                 limit ?)
             select id, %1$s from outbox_event o
