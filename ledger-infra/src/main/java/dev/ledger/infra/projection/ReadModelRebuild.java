@@ -108,37 +108,18 @@ public class ReadModelRebuild {
         // The statement lines' primary key is built once, after the COPY, instead of row by row.
         // Readers wait for the rebuild either way: the truncate holds the table until it commits.
         jdbc.execute("alter table statement_line drop constraint statement_line_pkey");
-        // Every chunk walks the two (account, version) indexes from where the last one stopped.
-        // Left to itself the planner misjudges the row comparison, scans the whole feed and sorts
-        // what remains, for every chunk; these settings end with the rebuild's transaction.
-        jdbc.execute("set local enable_seqscan = off");
-        jdbc.execute("set local enable_sort = off");
 
+        // Chunks of whole rows in (account, version) order, read on a connection of their own while
+        // the previous chunk is folded and copied in here (a COPY cannot share its connection with
+        // an open cursor, and the two overlap on two cores).
         Writer writer = new Writer(started, totalEvents);
-        // Chunks of whole rows in (account, version) order, each read completely before its
-        // statement lines are copied in: a COPY cannot share the connection with an open cursor.
-        String afterAccount = "";
-        long afterVersion = 0;
-        while (true) {
-            long before = writer.applied;
-            String fromAccount = afterAccount;
-            long fromVersion = afterVersion;
-            jdbc.query("select " + StoredEvents.COLUMNS + """
-                    , f.position
-                    from event_feed f
-                    join domain_event_entry d
-                      on d.aggregate_identifier = f.account_id and d.sequence_number = f.version - 1
-                    where (f.account_id, f.version) > (?, ?)
-                    order by f.account_id, f.version
-                    limit ?""", rs -> {
-                writer.accept(storedEvents.entry(rs, 1), rs.getLong(4));
-            }, fromAccount, fromVersion, chunkSize);
-            if (writer.applied == before) {
-                break;
+        try (ChunkReader reader = ChunkReader.start(dataSource, storedEvents, chunkSize)) {
+            for (List<ChunkReader.Row> chunk = reader.next(); !chunk.isEmpty(); chunk = reader.next()) {
+                for (ChunkReader.Row row : chunk) {
+                    writer.accept(row.entry(), row.position());
+                }
+                writer.copyLines();
             }
-            writer.copyLines();
-            afterAccount = writer.fold.accountId();
-            afterVersion = writer.fold.version();
         }
         writer.finish();
         jdbc.execute("alter table statement_line add constraint statement_line_pkey primary key (account_id, version)");

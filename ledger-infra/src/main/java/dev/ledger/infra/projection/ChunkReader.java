@@ -1,0 +1,155 @@
+package dev.ledger.infra.projection;
+
+import dev.ledger.infra.account.LedgerEntry;
+import dev.ledger.infra.account.StoredEvents;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/**
+ * Reads the delivered events for a rebuild, a chunk at a time in (account, version) order, on a
+ * connection and a thread of its own, so that the next chunk is read and deserialized while the
+ * rebuild folds and copies the current one. At most one finished chunk waits for the rebuild, so
+ * the memory held stays bounded (three chunks: one waiting, one being read, one being written).
+ *
+ * <p>The reader must be started once the rebuild holds the consumer's lock: from then on no
+ * delivery commits, so the feed this connection sees is the one the rebuild's transaction sees.
+ */
+final class ChunkReader implements AutoCloseable {
+
+    /** How long the rebuild waits for one chunk before it gives up (and rolls back). */
+    static final Duration CHUNK_WAIT_MAX = Duration.ofMinutes(5);
+    private static final long HAND_OVER_POLL_MS = 100;
+    private static final long STOP_WAIT_MS_MAX = 10_000;
+
+    private static final String CHUNK_SQL = "select " + StoredEvents.COLUMNS + """
+            , f.position, f.account_id, f.version
+            from event_feed f
+            join domain_event_entry d
+              on d.aggregate_identifier = f.account_id and d.sequence_number = f.version - 1
+            where (f.account_id, f.version) > (?, ?)
+            order by f.account_id, f.version
+            limit ?""";
+
+    /** One delivered event and its feed position. */
+    record Row(LedgerEntry entry, long position) {
+    }
+
+    private final DataSource dataSource;
+    private final StoredEvents storedEvents;
+    private final int chunkSize;
+    private final BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(1);
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private ChunkReader(DataSource dataSource, StoredEvents storedEvents, int chunkSize) {
+        this.dataSource = dataSource;
+        this.storedEvents = storedEvents;
+        this.chunkSize = chunkSize;
+        this.thread = new Thread(this::run, "read-model-rebuild-reader");
+        this.thread.setDaemon(true);
+    }
+
+    static ChunkReader start(DataSource dataSource, StoredEvents storedEvents, int chunkSize) {
+        ChunkReader reader = new ChunkReader(dataSource, storedEvents, chunkSize);
+        reader.thread.start();
+        return reader;
+    }
+
+    /** The next chunk; empty once every delivered event has been read. */
+    @SuppressWarnings("unchecked")
+    List<Row> next() {
+        Object item;
+        try {
+            item = chunks.poll(CHUNK_WAIT_MAX.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("the rebuild was interrupted while it waited for events");
+        }
+        if (item == null) {
+            throw new IllegalStateException("no events read within " + CHUNK_WAIT_MAX);
+        }
+        if (item instanceof Throwable failure) {
+            throw new IllegalStateException("reading the event store failed: " + failure.getMessage(), failure);
+        }
+        return (List<Row>) item;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        chunks.clear();
+        thread.interrupt();
+        try {
+            thread.join(STOP_WAIT_MS_MAX);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            connection.setReadOnly(true);
+            try {
+                readAll(connection);
+            } finally {
+                connection.rollback();
+            }
+        } catch (SQLException | RuntimeException failure) {
+            hand(failure);
+        }
+    }
+
+    private void readAll(Connection connection) throws SQLException {
+        // Every chunk walks the two (account, version) indexes from where the last one stopped; left
+        // to itself the planner misjudges the row comparison, scans the whole feed and sorts it.
+        try (Statement settings = connection.createStatement()) {
+            settings.execute("set local enable_seqscan = off");
+            settings.execute("set local enable_sort = off");
+        }
+        try (PreparedStatement query = connection.prepareStatement(CHUNK_SQL)) {
+            String afterAccount = "";
+            long afterVersion = 0;
+            while (!closed) {
+                query.setString(1, afterAccount);
+                query.setLong(2, afterVersion);
+                query.setInt(3, chunkSize);
+                List<Row> chunk = new ArrayList<>(Math.min(chunkSize, 65_536));
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        chunk.add(new Row(storedEvents.entry(rs, 1), rs.getLong(4)));
+                        afterAccount = rs.getString(5);
+                        afterVersion = rs.getLong(6);
+                    }
+                }
+                if (!hand(chunk) || chunk.isEmpty()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Hands an item to the rebuild, waiting while it is busy; false once the rebuild has stopped. */
+    private boolean hand(Object item) {
+        try {
+            while (!closed) {
+                if (chunks.offer(item, HAND_OVER_POLL_MS, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+}
