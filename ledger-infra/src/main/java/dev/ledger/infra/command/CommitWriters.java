@@ -95,8 +95,8 @@ final class CommitWriters {
         }
     }
 
-    /** A write waiting for its writer, and where its answer goes. */
+    /** A write waiting for its writer, where its answer goes, and when it was queued ({@link System#nanoTime}). */
     record PendingWrite(InboxRequest request, String requestId, Function<String, StoredResponse> action,
-                        CompletableFuture<InboxResult> result) {
+                        CompletableFuture<InboxResult> result, long queuedAtNanos) {
     }
 }

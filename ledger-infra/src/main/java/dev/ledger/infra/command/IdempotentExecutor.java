@@ -52,7 +52,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * inbox, command, answer). A refusal is an answer like any other; a write whose key is in flight
  * or reused fails alone, having written nothing. Anything else that goes wrong rolls the whole
  * transaction back, and then each of its writes runs again alone, in its own transaction with its
- * own retries: grouping changes how many commits there are, never what any write does.
+ * own retries: grouping changes how many commits there are, never what any write does. The one
+ * exception is a database that cannot be reached: the group's writes (and the writes queued
+ * before it was found unreachable) are all answered with that failure at once, having written
+ * nothing, instead of each waiting out a connection timeout of its own.
  */
 @Service
 public class IdempotentExecutor implements DisposableBean {
@@ -67,6 +70,8 @@ public class IdempotentExecutor implements DisposableBean {
     private final Duration answerWaitMax;
     private final DistributionSummary batchSizes;
     private final Counter batchesRunAlone;
+    /** The last time a write found the database unreachable, and how; null before the first time. */
+    private volatile Outage lastOutage;
     @PersistenceContext
     private EntityManager entityManager;
 
@@ -112,7 +117,7 @@ public class IdempotentExecutor implements DisposableBean {
             return executeAlone(request, requestId, action);
         }
         CompletableFuture<InboxResult> answer = new CompletableFuture<>();
-        if (!writers.offer(new PendingWrite(request, requestId, action, answer))) {
+        if (!writers.offer(new PendingWrite(request, requestId, action, answer, System.nanoTime()))) {
             throw new AccountBusyException(Duration.ZERO);
         }
         try {
@@ -147,9 +152,19 @@ public class IdempotentExecutor implements DisposableBean {
         writers.stop();
     }
 
-    /** Runs on a writer thread: the queued writes in one transaction, or, if it fails, each alone. */
-    private void commitTogether(List<PendingWrite> batch) {
-        batchSizes.record(batch.size());
+    /**
+     * Runs on a writer thread: the queued writes in one transaction, or, if it fails, each alone.
+     * Writes queued before the database was last found unreachable are answered with that failure
+     * without a try, and a group that finds it unreachable is answered as a whole: running its
+     * writes again one by one would only make every write queued behind them wait for each
+     * attempt's connection timeout in turn.
+     */
+    private void commitTogether(List<PendingWrite> queued) {
+        batchSizes.record(queued.size());
+        List<PendingWrite> batch = withoutThoseQueuedBeforeAnOutage(queued);
+        if (batch.isEmpty()) {
+            return;
+        }
         if (batch.size() == 1) {
             runAlone(batch.get(0));
             return;
@@ -188,6 +203,11 @@ public class IdempotentExecutor implements DisposableBean {
             batch.forEach(write -> write.result().completeExceptionally(busy));
             return;
         } catch (RuntimeException failure) {
+            if (DatabaseUnavailable.isUnavailable(failure)) {
+                lastOutage = new Outage(System.nanoTime(), failure);
+                batch.forEach(write -> write.result().completeExceptionally(failure));
+                return;
+            }
             // Nothing of the batch committed: each write runs again alone, with its own retries.
             batchesRunAlone.increment();
             batch.forEach(this::runAlone);
@@ -207,8 +227,32 @@ public class IdempotentExecutor implements DisposableBean {
         try {
             write.result().complete(executeAlone(write.request(), write.requestId(), write.action()));
         } catch (RuntimeException failure) {
+            if (DatabaseUnavailable.isUnavailable(failure)) {
+                lastOutage = new Outage(System.nanoTime(), failure);
+            }
             write.result().completeExceptionally(failure);
         }
+    }
+
+    /** Answers the writes queued before the database was last found unreachable; returns the others. */
+    private List<PendingWrite> withoutThoseQueuedBeforeAnOutage(List<PendingWrite> queued) {
+        Outage outage = lastOutage;
+        if (outage == null) {
+            return queued;
+        }
+        List<PendingWrite> live = new ArrayList<>(queued.size());
+        for (PendingWrite write : queued) {
+            if (write.queuedAtNanos() - outage.atNanos() < 0) {
+                write.result().completeExceptionally(outage.failure());
+            } else {
+                live.add(write);
+            }
+        }
+        return live;
+    }
+
+    /** When a write last found the database unreachable, and the failure it got. */
+    private record Outage(long atNanos, RuntimeException failure) {
     }
 
     private InboxResult executeAlone(InboxRequest request, String requestId, Function<String, StoredResponse> action) {

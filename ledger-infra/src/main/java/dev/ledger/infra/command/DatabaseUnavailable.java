@@ -1,0 +1,61 @@
+package dev.ledger.infra.command;
+
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
+
+/**
+ * Tells a database that cannot be reached apart from every other failure: the web layer answers
+ * such failures 503, and the writers stop retrying them write by write.
+ */
+public final class DatabaseUnavailable {
+
+    private static final int CAUSE_DEPTH_MAX = 16;
+
+    private DatabaseUnavailable() {
+    }
+
+    public static boolean isUnavailable(Throwable failure) {
+        Throwable cause = failure;
+        for (int depth = 0; cause != null && depth < CAUSE_DEPTH_MAX; depth++) {
+            if (cause instanceof CannotCreateTransactionException
+                    || cause instanceof DataAccessResourceFailureException
+                    || cause instanceof SQLTransientConnectionException
+                    || cause instanceof SQLNonTransientConnectionException
+                    || cause instanceof ConnectException
+                    || cause instanceof SocketTimeoutException
+                    || cause instanceof SocketException) {
+                return true;
+            }
+            // SQLSTATE class 08 is "connection exception"; 57P01..57P03 are the server shutting down.
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+            if (isTransactionEndOnDeadConnection(cause)) {
+                return true;
+            }
+            cause = cause.getCause();
+        }
+        return false;
+    }
+
+    /**
+     * A rollback (or commit) that failed because its connection was already dead. Once a statement
+     * fails with a connection error, the pool closes the connection, and every later call on it
+     * throws an {@link SQLException} without SQLSTATE ("Connection is closed"): the rollback Spring
+     * then issues fails too, and that failure replaces the connection error it was cleaning up
+     * after (Spring only logs the original). Left unrecognized, a request whose connection died
+     * under it answered 500 and counted as a success for the database circuit breaker.
+     */
+    private static boolean isTransactionEndOnDeadConnection(Throwable cause) {
+        return (cause instanceof org.hibernate.TransactionException || cause instanceof TransactionSystemException)
+                && cause.getCause() instanceof SQLException sql && sql.getSQLState() == null;
+    }
+}
