@@ -107,18 +107,12 @@ public final class Report {
         rows.add(new Row("read-model lag p50 under load (" + which + ")", lag(lagP50), "", INFO));
         rows.add(new Row("read-model lag p99 under load (" + which + ")", lag(lagP99), "<= 50 ms",
                 verdict(!Double.isNaN(lagP99), lagP99 <= 50)));
-        double total = num(run.rebuild.get("totalEvents"));
-        double rate = num(run.rebuild.get("eventsPerSecond"));
-        double wallRate = num(run.rebuild.get("wallEventsPerSecond"));
-        boolean bigEnough = total >= 1_000_000;
-        rows.add(new Row("read-model rebuild, events/s (service's figure)",
-                f0(rate) + (Double.isNaN(total) ? "" : " on " + f0(total) + " events"),
-                ">= 100,000 on >= 1M events",
-                Double.isNaN(rate) ? NOT_MEASURED : Boolean.FALSE.equals(run.rebuild.get("finished"))
-                        ? NOT_MEASURED + " (did not finish in time)"
-                        : !bigEnough ? NOT_MEASURED + " (ledger < 1M events)"
-                        : verdict(true, rate >= 100_000)));
-        rows.add(new Row("read-model rebuild, events/s (totalEvents ÷ wall time)", f0(wallRate), "", INFO));
+        rebuildRows(rows, run.rebuild, "read-model rebuild, events/s (service's figure)",
+                "read-model rebuild, events/s (totalEvents ÷ wall time)");
+        if (!run.rebuildAgain.isEmpty()) {
+            rebuildRows(rows, run.rebuildAgain, "read-model rebuild again (warm), events/s (service's figure)",
+                    "read-model rebuild again (warm), events/s (totalEvents ÷ wall time)");
+        }
         Object spreadSeed = run.seed.get("spread");
         if (spreadSeed instanceof Map<?, ?> s) {
             rows.add(new Row("seeding rate (in-process, real write path), events/s",
@@ -146,6 +140,21 @@ public final class Report {
             rows.add(new Row("deposit latency p50, 100,001-event vs 10-event account", "n/a", "<= 1.2x", NOT_MEASURED));
         }
         return rows;
+    }
+
+    private static void rebuildRows(List<Row> rows, Map<String, Object> rebuild, String label, String wallLabel) {
+        double total = num(rebuild.get("totalEvents"));
+        double rate = num(rebuild.get("eventsPerSecond"));
+        double wallRate = num(rebuild.get("wallEventsPerSecond"));
+        boolean bigEnough = total >= 1_000_000;
+        rows.add(new Row(label,
+                f0(rate) + (Double.isNaN(total) ? "" : " on " + f0(total) + " events"),
+                ">= 100,000 on >= 1M events",
+                Double.isNaN(rate) ? NOT_MEASURED : Boolean.FALSE.equals(rebuild.get("finished"))
+                        ? NOT_MEASURED + " (did not finish in time)"
+                        : !bigEnough ? NOT_MEASURED + " (ledger < 1M events)"
+                        : verdict(true, rate >= 100_000)));
+        rows.add(new Row(wallLabel, f0(wallRate), "", INFO));
     }
 
     public static String summaryTable(Run run) {
@@ -243,7 +252,9 @@ public final class Report {
             out.append("- **Seeding failed**: ").append(run.seedMissing).append('\n');
         }
         out.append("- Deep vs shallow: ").append(run.deep.isEmpty() ? "not measured" : run.deep.toString()).append('\n');
-        out.append("- Rebuild: ").append(run.rebuild.isEmpty() ? "not measured" : run.rebuild.toString()).append("\n\n");
+        out.append("- Rebuild: ").append(run.rebuild.isEmpty() ? "not measured" : run.rebuild.toString()).append('\n');
+        out.append("- Rebuild again: ").append(run.rebuildAgain.isEmpty() ? "not measured" : run.rebuildAgain.toString())
+                .append("\n\n");
 
         out.append("### Stage timings\n\n| stage | seconds | ok |\n|---|---|---|\n");
         for (Map<String, Object> s : run.stages) {
@@ -278,7 +289,10 @@ public final class Report {
                 .append("upper bound of the bucket holding the quantile (buckets 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, ")
                 .append("100 ... ms), so \"<= 20 ms\" means between 15 and 20 ms.\n")
                 .append("- **rebuild**: `POST /api/v1/admin/read-models/rebuild` after all load, polled every 250 ms; ")
-                .append("the service's own events/s and totalEvents ÷ wall time (includes up to 250 ms of polling).\n")
+                .append("the service's own events/s and totalEvents ÷ wall time (includes up to 250 ms of polling). ")
+                .append("It runs twice on the same events: the first run is the rebuild code's first since the service ")
+                .append("started (not compiled by the JIT yet, the store's pages not cached) right after the load; the ")
+                .append("second shows a warm service. Both are judged against the target.\n")
                 .append("- **deep vs shallow**: one connection, alternating blocks of deposits on a 10-event account ")
                 .append("and on `deep-000001` (seeded with 100,000 deposits): the cost of an account's history length ")
                 .append("on a command.\n")

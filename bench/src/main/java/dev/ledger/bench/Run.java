@@ -25,6 +25,7 @@ public final class Run {
     final List<Map<String, Object>> sweep = new ArrayList<>();
     final Map<String, Object> deep = new LinkedHashMap<>();
     final Map<String, Object> rebuild = new LinkedHashMap<>();
+    final Map<String, Object> rebuildAgain = new LinkedHashMap<>();
     long errors;
     final List<String> errorSamples = new ArrayList<>();
 
@@ -112,6 +113,7 @@ public final class Run {
         m.put("sweep", sweep);
         m.put("deepVsShallow", deep);
         m.put("rebuild", rebuild);
+        m.put("rebuildAgain", rebuildAgain);
         m.put("errors", errors);
         m.put("errorSamples", errorSamples);
         return m;

@@ -46,6 +46,19 @@ class ReportTest {
         assertThat(table).contains("| read-model rebuild, events/s (service's figure) | 200,000 on 5,000 events"
                 + " | >= 100,000 on >= 1M events | not measured (ledger < 1M events) |");
         assertThat(table).contains("| deposit latency p50, 100,001-event vs 10-event account | n/a | <= 1.2x | not measured |");
+        assertThat(table).doesNotContain("rebuild again");
+    }
+
+    @Test
+    void bothRebuildsAreJudgedOnAMillionEvents() {
+        Run run = new Run();
+        run.rebuild.putAll(Map.of("totalEvents", 1_200_000L, "eventsPerSecond", 90000.0, "finished", true));
+        run.rebuildAgain.putAll(Map.of("totalEvents", 1_200_000L, "eventsPerSecond", 150000.0, "finished", true));
+        String table = Report.summaryTable(run);
+        assertThat(table).contains("| read-model rebuild, events/s (service's figure) | 90,000 on 1,200,000 events"
+                + " | >= 100,000 on >= 1M events | **NOT met** |");
+        assertThat(table).contains("| read-model rebuild again (warm), events/s (service's figure) | 150,000 on"
+                + " 1,200,000 events | >= 100,000 on >= 1M events | met |");
     }
 
     @Test
