@@ -157,8 +157,8 @@ public class OutboxStore {
     }
 
     /**
-     * Deletes rows delivered longer ago than the retention, oldest first, a bounded batch per
-     * statement and a bounded number of statements per run. A delivered row is not needed any
+     * Deletes rows delivered longer ago than the retention, oldest delivery first (through the
+     * delivery-time index), a bounded batch per statement and a bounded number of statements per run. A delivered row is not needed any
      * more: the feed and the read models hold what it carried, the event store holds the event,
      * and the relay and the reconciliation only look at rows not delivered yet. Without this the
      * table, and the dead entries of its pending-rows indexes, would grow with every event.
@@ -173,7 +173,7 @@ public class OutboxStore {
                     delete from outbox_event where id in (
                         select id from outbox_event
                         where relayed_at < ?
-                        order by id
+                        order by relayed_at
                         limit ?
                         for update skip locked)
                     """, Timestamp.from(cutoff), properties.purgeBatchSize());
