@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
 import dev.ledger.domain.LedgerRuleViolation;
 import dev.ledger.infra.command.AccountBusyException;
+import dev.ledger.infra.command.DatabaseUnavailable;
 import dev.ledger.infra.command.WriteConflictException;
 import dev.ledger.infra.inbox.IdempotencyKeyInFlightException;
 import dev.ledger.infra.inbox.IdempotencyKeyReusedException;
@@ -94,7 +95,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<byte[]> unexpected(Exception failure, HttpServletRequest request) {
-        if (failure instanceof RuntimeException runtime && DatabaseFailures.isUnavailable(failure)) {
+        if (failure instanceof RuntimeException runtime && DatabaseUnavailable.isUnavailable(failure)) {
             return databaseUnavailable(runtime, request);
         }
         String incident = UUID.randomUUID().toString();

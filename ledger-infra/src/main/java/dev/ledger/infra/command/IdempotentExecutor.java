@@ -17,8 +17,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -72,8 +70,6 @@ public class IdempotentExecutor implements DisposableBean {
     private final Counter batchesRunAlone;
     /** The last time a write found the database unreachable, and how; null before the first time. */
     private volatile Outage lastOutage;
-    @PersistenceContext
-    private EntityManager entityManager;
 
     IdempotentExecutor(InboxStore inbox, DatabaseAccountLocks databaseLocks, TransactionTemplate transactions,
                        AggregateCache cache, AccountLocks accountLocks, CommandProperties properties,
@@ -292,9 +288,6 @@ public class IdempotentExecutor implements DisposableBean {
         }
         StoredResponse response = action.apply(requestId);
         inbox.save(request.key(), requestId, request.fingerprint(), response);
-        // Axon has flushed the events it persisted; left managed, every later flush in a group
-        // would check them all again (their payloads byte by byte), making a group quadratic.
-        entityManager.clear();
         return new InboxResult(response, false, requestId);
     }
 }

@@ -3,6 +3,8 @@ package dev.ledger.infra.inbox;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.infra.BatchedPurge;
+import dev.ledger.infra.TransactionBuffer;
 import java.time.Clock;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -20,9 +22,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The idempotency inbox. Every method that reads or writes an entry must run inside the
@@ -38,23 +37,14 @@ public class InboxStore {
     private static final TypeReference<Map<String, String>> HEADER_MAP = new TypeReference<>() {
     };
 
-    /**
-     * A transaction-scoped advisory lock per (client, key), in PostgreSQL's single-bigint key
-     * space. It is held until the transaction that executes the request ends, in every instance
-     * of the service, and it is only ever tried, never waited for.
-     */
-    public static final String TRY_LOCK_KEY_SQL = "select pg_try_advisory_xact_lock(hashtextextended(?, 0))";
-
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final IdempotencyProperties properties;
-    private final TransactionTemplate transactions;
 
-    InboxStore(JdbcTemplate jdbc, Clock clock, IdempotencyProperties properties, TransactionTemplate transactions) {
+    InboxStore(JdbcTemplate jdbc, Clock clock, IdempotencyProperties properties) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
-        this.transactions = transactions;
     }
 
     /** The text whose hash names a key's advisory lock; tests lock it to simulate a request in flight. */
@@ -64,12 +54,15 @@ public class InboxStore {
 
     /** Takes the key's lock for the current transaction, or answers false if another request holds it. */
     public boolean tryLock(InboxKey key) {
-        return Boolean.TRUE.equals(jdbc.queryForObject(TRY_LOCK_KEY_SQL, Boolean.class, lockKey(key)));
+        return tryLockAll(List.of(key)).contains(key);
     }
 
     /**
      * Tries the locks of several keys in one statement; answers the keys whose lock this
-     * transaction now holds (a key given twice is locked once, and held).
+     * transaction now holds (a key given twice is locked once, and held). A key's lock is a
+     * transaction-scoped advisory lock in PostgreSQL's single-bigint key space, held until the
+     * transaction that executes the request ends, in every instance of the service, and only ever
+     * tried, never waited for.
      */
     public Set<InboxKey> tryLockAll(Collection<InboxKey> keys) {
         List<InboxKey> distinct = List.copyOf(new LinkedHashSet<>(keys));
@@ -109,54 +102,26 @@ public class InboxStore {
 
     /** An answer saved earlier in the current transaction and not inserted yet, if any. */
     public Optional<StoredAnswer> findPending(InboxKey key) {
-        Map<InboxKey, Row> pending = pending(false);
+        Map<InboxKey, Row> pending = TransactionBuffer.existing(this);
         Row row = pending == null ? null : pending.get(key);
         return row == null ? Optional.empty()
                 : Optional.of(new StoredAnswer(row.fingerprint(), row.requestId(), row.response()));
     }
 
+    /** The answer stored for the key: saved earlier in this transaction, or committed before. */
     public Optional<StoredAnswer> find(InboxKey key) {
-        Optional<StoredAnswer> pending = findPending(key);
-        if (pending.isPresent()) {
-            return pending;
-        }
-        List<StoredAnswer> found = jdbc.query("select fingerprint, request_id, status_code, response_headers,"
-                        + " response_body from idempotency_inbox where client_id = ? and idempotency_key = ?",
-                (rs, n) -> new StoredAnswer(rs.getString(1), rs.getString(2),
-                        new StoredResponse(rs.getInt(3), readHeaders(rs.getString(4)), rs.getBytes(5))),
-                key.clientId(), key.idempotencyKey());
-        return found.stream().findFirst();
+        return findPending(key).or(() -> Optional.ofNullable(findAll(List.of(key)).get(key)));
     }
 
     public void save(InboxKey key, String requestId, String fingerprint, StoredResponse response) {
-        pending(true).put(key, new Row(key, requestId, fingerprint, response, Timestamp.from(clock.instant())));
+        TransactionBuffer.<Map<InboxKey, Row>>of(this, LinkedHashMap::new, this::insertAll, () -> { })
+                .put(key, new Row(key, requestId, fingerprint, response, Timestamp.from(clock.instant())));
     }
 
-    /** The answers saved in the current transaction and not inserted yet; created on first use. */
-    @SuppressWarnings("unchecked")
-    private Map<InboxKey, Row> pending(boolean create) {
-        Map<InboxKey, Row> pending = (Map<InboxKey, Row>) TransactionSynchronizationManager.getResource(this);
-        if (pending == null && create) {
-            if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-                throw new IllegalStateException("answers may only be saved inside a transaction, with their effect");
-            }
-            Map<InboxKey, Row> rows = new LinkedHashMap<>();
-            TransactionSynchronizationManager.bindResource(this, rows);
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void beforeCommit(boolean readOnly) {
-                    insert(rows.values());
-                    rows.clear();
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    TransactionSynchronizationManager.unbindResourceIfPossible(InboxStore.this);
-                }
-            });
-            pending = rows;
-        }
-        return pending;
+    /** Inserts the buffered answers as one batch and empties the buffer. */
+    private void insertAll(Map<InboxKey, Row> rows) {
+        insert(rows.values());
+        rows.clear();
     }
 
     private void insert(Collection<Row> rows) {
@@ -190,9 +155,8 @@ public class InboxStore {
             initialDelayString = "${ledger.idempotency.purge-interval:PT10M}")
     public int purgeExpired() {
         Instant cutoff = clock.instant().minus(properties.retention());
-        int purged = 0;
-        for (int batch = 0; batch < properties.purgeBatchesPerRun(); batch++) {
-            Integer deleted = transactions.execute(status -> jdbc.update("""
+        int purged = BatchedPurge.run(properties.purgeBatchSize(), properties.purgeBatchesPerRun(),
+                () -> jdbc.update("""
                     delete from idempotency_inbox where (client_id, idempotency_key) in (
                         select client_id, idempotency_key from idempotency_inbox
                         where created_at < ?
@@ -200,11 +164,6 @@ public class InboxStore {
                         limit ?
                         for update skip locked)
                     """, Timestamp.from(cutoff), properties.purgeBatchSize()));
-            purged += deleted == null ? 0 : deleted;
-            if (deleted == null || deleted < properties.purgeBatchSize()) {
-                break;
-            }
-        }
         if (purged > 0) {
             log.info("Purged {} idempotency keys older than {}", purged, properties.retention());
         }

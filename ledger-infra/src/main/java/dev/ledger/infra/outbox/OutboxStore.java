@@ -1,5 +1,7 @@
 package dev.ledger.infra.outbox;
 
+import dev.ledger.infra.BatchedPurge;
+import dev.ledger.infra.TransactionBuffer;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
 import java.sql.Timestamp;
@@ -13,8 +15,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /** The outbox table and the relay's dead letters. */
 @Repository
@@ -46,31 +46,7 @@ public class OutboxStore {
      * before it commits, in the order they were appended.
      */
     void append(List<LedgerEntry> entries) {
-        @SuppressWarnings("unchecked")
-        List<LedgerEntry> pending = (List<LedgerEntry>) TransactionSynchronizationManager.getResource(this);
-        if (pending == null) {
-            List<LedgerEntry> rows = new ArrayList<>();
-            TransactionSynchronizationManager.bindResource(this, rows);
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void beforeCommit(boolean readOnly) {
-                    insert(rows);
-                    rows.clear();
-                }
-
-                @Override
-                public void afterCommit() {
-                    signal.wake();
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    TransactionSynchronizationManager.unbindResourceIfPossible(OutboxStore.this);
-                }
-            });
-            pending = rows;
-        }
-        pending.addAll(entries);
+        TransactionBuffer.<List<LedgerEntry>>of(this, ArrayList::new, this::insertAll, signal::wake).addAll(entries);
     }
 
     /**
@@ -79,12 +55,16 @@ public class OutboxStore {
      * the insert at commit, still happens between the insert and the commit).
      */
     void insertPendingNow() {
-        @SuppressWarnings("unchecked")
-        List<LedgerEntry> pending = (List<LedgerEntry>) TransactionSynchronizationManager.getResource(this);
+        List<LedgerEntry> pending = TransactionBuffer.existing(this);
         if (pending != null) {
-            insert(pending);
-            pending.clear();
+            insertAll(pending);
         }
+    }
+
+    /** Inserts the buffered rows as one batch and empties the buffer. */
+    private void insertAll(List<LedgerEntry> entries) {
+        insert(entries);
+        entries.clear();
     }
 
     private void insert(List<LedgerEntry> entries) {
@@ -167,21 +147,15 @@ public class OutboxStore {
             initialDelayString = "${ledger.relay.purge-interval:PT1M}")
     public int purgeRelayed() {
         Instant cutoff = clock.instant().minus(properties.retention());
-        int purged = 0;
-        for (int batch = 0; batch < properties.purgeBatchesPerRun(); batch++) {
-            int deleted = jdbc.update("""
+        int purged = BatchedPurge.run(properties.purgeBatchSize(), properties.purgeBatchesPerRun(),
+                () -> jdbc.update("""
                     delete from outbox_event where id in (
                         select id from outbox_event
                         where relayed_at < ?
                         order by relayed_at
                         limit ?
                         for update skip locked)
-                    """, Timestamp.from(cutoff), properties.purgeBatchSize());
-            purged += deleted;
-            if (deleted < properties.purgeBatchSize()) {
-                break;
-            }
-        }
+                    """, Timestamp.from(cutoff), properties.purgeBatchSize()));
         if (purged > 0) {
             log.info("Purged {} outbox rows delivered before {}", purged, cutoff);
         }
