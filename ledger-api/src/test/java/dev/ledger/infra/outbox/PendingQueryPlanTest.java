@@ -74,7 +74,9 @@ class PendingQueryPlanTest extends IntegrationTest {
                     }
                 }
                 try (Statement settings = connection.createStatement()) {
-                    settings.execute(OutboxStore.PENDING_PLAN_SETTINGS);
+                    for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
+                        settings.execute(setting);
+                    }
                 }
 
                 long rowsRead = mostRowsOfOneNode(explain(connection));

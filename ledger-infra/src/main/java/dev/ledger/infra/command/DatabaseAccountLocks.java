@@ -1,9 +1,8 @@
 package dev.ledger.infra.command;
 
-import java.util.HashMap;
+import dev.ledger.infra.Pipeline;
 import java.util.List;
 import java.util.Map;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,12 +20,6 @@ class DatabaseAccountLocks {
                 from unnest(?::text[]) as account_id
                 order by lock_key) as ordered""";
 
-    private final JdbcTemplate jdbc;
-
-    DatabaseAccountLocks(JdbcTemplate jdbc) {
-        this.jdbc = jdbc;
-    }
-
     /** One backward step on the (aggregate, sequence) index per account, however long its history. */
     private static final String LAST_SEQUENCES = """
             select a.account_id, (select d.sequence_number from domain_event_entry d
@@ -34,27 +27,30 @@ class DatabaseAccountLocks {
                                   order by d.sequence_number desc limit 1)
             from unnest(?::text[]) as a(account_id)""";
 
-    void lock(List<String> accountIds) {
-        if (!accountIds.isEmpty()) {
-            jdbc.queryForObject(LOCK_IN_KEY_ORDER, Long.class, (Object) accountIds.toArray(String[]::new));
-        }
+    /**
+     * Adds the statement that takes the accounts' locks to {@code pipeline} (nothing when there are
+     * none), waiting for each in ascending key order.
+     */
+    Pipeline lock(Pipeline pipeline, List<String> accountIds) {
+        return accountIds.isEmpty() ? pipeline
+                : pipeline.execute(LOCK_IN_KEY_ORDER, (Object) accountIds.toArray(String[]::new));
     }
 
     /**
-     * The sequence number of each account's last event, as committed now (read after the locks
-     * were taken, in a statement of its own, so nothing can commit on these accounts after it);
-     * accounts without events are absent.
+     * Adds the statement that reads the sequence number of each account's last event, as committed
+     * when it runs, to {@code pipeline}: placed after the locks (a statement of its own, so nothing
+     * can commit on these accounts after it), it fills {@code last}; accounts without events are
+     * absent.
      */
-    Map<String, Long> lastSequences(List<String> accountIds) {
-        Map<String, Long> last = new HashMap<>();
-        if (!accountIds.isEmpty()) {
-            jdbc.query(LAST_SEQUENCES, rs -> {
-                long sequence = rs.getLong(2);
-                if (!rs.wasNull()) {
-                    last.put(rs.getString(1), sequence);
-                }
-            }, (Object) accountIds.toArray(String[]::new));
+    Pipeline lastSequences(Pipeline pipeline, List<String> accountIds, Map<String, Long> last) {
+        if (accountIds.isEmpty()) {
+            return pipeline;
         }
-        return last;
+        return pipeline.query(LAST_SEQUENCES, rs -> {
+            long sequence = rs.getLong(2);
+            if (!rs.wasNull()) {
+                last.put(rs.getString(1), sequence);
+            }
+        }, (Object) accountIds.toArray(String[]::new));
     }
 }

@@ -1,5 +1,6 @@
 package dev.ledger.infra.command;
 
+import dev.ledger.infra.Pipeline;
 import dev.ledger.infra.command.CommitWriters.PendingWrite;
 import dev.ledger.infra.eventstore.AggregateCache;
 import dev.ledger.infra.inbox.IdempotencyKeyInFlightException;
@@ -19,6 +20,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.UUID;
 import java.util.function.Function;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -60,6 +64,7 @@ public class IdempotentExecutor implements DisposableBean {
 
     private final InboxStore inbox;
     private final DatabaseAccountLocks databaseLocks;
+    private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     private final AggregateCache cache;
     private final AccountLocks accountLocks;
@@ -71,11 +76,13 @@ public class IdempotentExecutor implements DisposableBean {
     /** The last time a write found the database unreachable, and how; null before the first time. */
     private volatile Outage lastOutage;
 
-    IdempotentExecutor(InboxStore inbox, DatabaseAccountLocks databaseLocks, TransactionTemplate transactions,
+    IdempotentExecutor(InboxStore inbox, DatabaseAccountLocks databaseLocks, JdbcTemplate jdbc,
+                       TransactionTemplate transactions,
                        AggregateCache cache, AccountLocks accountLocks, CommandProperties properties,
                        MeterRegistry registry) {
         this.inbox = inbox;
         this.databaseLocks = databaseLocks;
+        this.jdbc = jdbc;
         this.transactions = transactions;
         this.cache = cache;
         this.accountLocks = accountLocks;
@@ -171,22 +178,16 @@ public class IdempotentExecutor implements DisposableBean {
         List<Object> outcomes;
         try {
             outcomes = accountLocks.withLocks(accountIds, () -> transactions.execute(status -> {
-                cache.evictUnlessCommitted(accountIds);
-                databaseLocks.lock(accountIds);
-                cache.keepOnlyCurrent(accountIds, databaseLocks.lastSequences(accountIds));
-                // The keys' locks, then their stored answers, each in one statement for the group.
-                List<InboxKey> keys = batch.stream().map(write -> write.request().key()).toList();
-                Set<InboxKey> locked = inbox.tryLockAll(keys);
-                Map<InboxKey, StoredAnswer> stored = inbox.findAll(locked);
+                Started started = start(accountIds, batch.stream().map(write -> write.request().key()).toList());
                 List<Object> results = new ArrayList<>(batch.size());
                 for (PendingWrite write : batch) {
                     InboxKey key = write.request().key();
                     try {
-                        if (!locked.contains(key)) {
+                        if (!started.locked().contains(key)) {
                             throw new IdempotencyKeyInFlightException();
                         }
                         Optional<StoredAnswer> answer = inbox.findPending(key)
-                                .or(() -> Optional.ofNullable(stored.get(key)));
+                                .or(() -> Optional.ofNullable(started.stored().get(key)));
                         results.add(execute(write.request(), write.requestId(), write.action(), answer));
                     } catch (IdempotencyKeyInFlightException | IdempotencyKeyReusedException refusedAlone) {
                         // Decided before the write touched anything: the others carry on.
@@ -255,10 +256,12 @@ public class IdempotentExecutor implements DisposableBean {
         return accountLocks.withLocks(request.accountIds(), () -> {
             try {
                 return retry.executeSupplier(() -> transactions.execute(status -> {
-                    cache.evictUnlessCommitted(request.accountIds());
-                    databaseLocks.lock(request.accountIds());
-                    cache.keepOnlyCurrent(request.accountIds(), databaseLocks.lastSequences(request.accountIds()));
-                    return attemptLocked(request, requestId, action);
+                    Started started = start(request.accountIds(), List.of(request.key()));
+                    if (!started.locked().contains(request.key())) {
+                        throw new IdempotencyKeyInFlightException();
+                    }
+                    return execute(request, requestId, action,
+                            Optional.ofNullable(started.stored().get(request.key())));
                 }));
             } catch (RuntimeException failure) {
                 if (TransientConflicts.isTransient(failure)) {
@@ -269,12 +272,28 @@ public class IdempotentExecutor implements DisposableBean {
         });
     }
 
-    /** One write, its accounts already locked in this transaction. */
-    private InboxResult attemptLocked(InboxRequest request, String requestId, Function<String, StoredResponse> action) {
-        if (!inbox.tryLock(request.key())) {
-            throw new IdempotencyKeyInFlightException();
-        }
-        return execute(request, requestId, action, inbox.find(request.key()));
+    /**
+     * The start of a write transaction, in one round trip: the accounts' locks (waited for), then
+     * the keys' locks (tried), then, each in a statement of its own after the locks, the accounts'
+     * last sequence numbers (cached accounts behind them are dropped) and the keys' stored answers.
+     */
+    private Started start(List<String> accountIds, List<InboxKey> keys) {
+        cache.evictUnlessCommitted(accountIds);
+        Map<String, Long> lastSequences = new HashMap<>();
+        Set<InboxKey> locked = new HashSet<>();
+        Map<InboxKey, StoredAnswer> stored = new HashMap<>();
+        Pipeline pipeline = new Pipeline();
+        databaseLocks.lock(pipeline, accountIds);
+        inbox.tryLockAll(pipeline, keys, locked);
+        databaseLocks.lastSequences(pipeline, accountIds, lastSequences);
+        inbox.findAll(pipeline, keys, stored);
+        pipeline.run(jdbc);
+        cache.keepOnlyCurrent(accountIds, lastSequences);
+        return new Started(locked, stored);
+    }
+
+    /** The keys whose locks a write transaction holds, and the answers stored for its keys. */
+    private record Started(Set<InboxKey> locked, Map<InboxKey, StoredAnswer> stored) {
     }
 
     /** One write whose key's lock this transaction holds, given the answer stored for the key, if any. */

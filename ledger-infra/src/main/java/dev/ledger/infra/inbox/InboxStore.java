@@ -4,13 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ledger.infra.BatchedPurge;
+import dev.ledger.infra.Pipeline;
 import dev.ledger.infra.TransactionBuffer;
 import java.time.Clock;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
@@ -27,7 +26,7 @@ import org.springframework.stereotype.Repository;
  * The idempotency inbox. Every method that reads or writes an entry must run inside the
  * transaction that also appends the request's events, so the answer and its effect commit
  * together or not at all. The answers a transaction saves go in as one batch just before it
- * commits (a group commit saves many); until then {@link #find} returns them from memory.
+ * commits (a group commit saves many); until then {@link #findPending} returns them from memory.
  */
 @Repository
 public class InboxStore {
@@ -52,40 +51,33 @@ public class InboxStore {
         return key.clientId() + '\n' + key.idempotencyKey();
     }
 
-    /** Takes the key's lock for the current transaction, or answers false if another request holds it. */
-    public boolean tryLock(InboxKey key) {
-        return tryLockAll(List.of(key)).contains(key);
-    }
-
     /**
-     * Tries the locks of several keys in one statement; answers the keys whose lock this
-     * transaction now holds (a key given twice is locked once, and held). A key's lock is a
-     * transaction-scoped advisory lock in PostgreSQL's single-bigint key space, held until the
-     * transaction that executes the request ends, in every instance of the service, and only ever
-     * tried, never waited for.
+     * Adds the statement that tries the locks of several keys to {@code pipeline}; once it has run,
+     * {@code locked} holds the keys whose lock this transaction now holds (a key given twice is
+     * locked once, and held). A key's lock is a transaction-scoped advisory lock in PostgreSQL's
+     * single-bigint key space, held until the transaction that executes the request ends, in every
+     * instance of the service, and only ever tried, never waited for.
      */
-    public Set<InboxKey> tryLockAll(Collection<InboxKey> keys) {
+    public Pipeline tryLockAll(Pipeline pipeline, Collection<InboxKey> keys, Set<InboxKey> locked) {
         List<InboxKey> distinct = List.copyOf(new LinkedHashSet<>(keys));
-        Set<InboxKey> locked = new HashSet<>();
-        jdbc.query("select k.ord, pg_try_advisory_xact_lock(hashtextextended(k.lock_key, 0))"
+        return pipeline.query("select k.ord, pg_try_advisory_xact_lock(hashtextextended(k.lock_key, 0))"
                         + " from unnest(?::text[]) with ordinality as k(lock_key, ord)",
                 rs -> {
                     if (rs.getBoolean(2)) {
                         locked.add(distinct.get(rs.getInt(1) - 1));
                     }
                 }, (Object) distinct.stream().map(InboxStore::lockKey).toArray(String[]::new));
-        return locked;
     }
 
     /**
-     * The stored answers of several keys, in one statement; to be called after their locks were
-     * taken, in a statement of its own, so that it sees every answer committed before.
+     * Adds the statement that reads the stored answers of several keys to {@code pipeline}; once it
+     * has run, {@code found} holds them. To be placed after the statement that takes the keys'
+     * locks, so that it sees every answer committed before.
      */
-    public Map<InboxKey, StoredAnswer> findAll(Collection<InboxKey> keys) {
-        Map<InboxKey, StoredAnswer> found = new HashMap<>();
+    public Pipeline findAll(Pipeline pipeline, Collection<InboxKey> keys, Map<InboxKey, StoredAnswer> found) {
         List<InboxKey> distinct = List.copyOf(new LinkedHashSet<>(keys));
         // One primary-key lookup per key (lateral), whatever the planner thinks of the table's size.
-        jdbc.query("select i.client_id, i.idempotency_key, i.fingerprint, i.request_id, i.status_code,"
+        return pipeline.query("select i.client_id, i.idempotency_key, i.fingerprint, i.request_id, i.status_code,"
                         + " i.response_headers, i.response_body"
                         + " from unnest(?::text[], ?::text[]) as k(client_id, idempotency_key)"
                         + " cross join lateral (select * from idempotency_inbox x where x.client_id = k.client_id"
@@ -97,7 +89,6 @@ public class InboxStore {
                 },
                 distinct.stream().map(InboxKey::clientId).toArray(String[]::new),
                 distinct.stream().map(InboxKey::idempotencyKey).toArray(String[]::new));
-        return found;
     }
 
     /** An answer saved earlier in the current transaction and not inserted yet, if any. */
@@ -106,11 +97,6 @@ public class InboxStore {
         Row row = pending == null ? null : pending.get(key);
         return row == null ? Optional.empty()
                 : Optional.of(new StoredAnswer(row.fingerprint(), row.requestId(), row.response()));
-    }
-
-    /** The answer stored for the key: saved earlier in this transaction, or committed before. */
-    public Optional<StoredAnswer> find(InboxKey key) {
-        return findPending(key).or(() -> Optional.ofNullable(findAll(List.of(key)).get(key)));
     }
 
     public void save(InboxKey key, String requestId, String fingerprint, StoredResponse response) {

@@ -41,11 +41,8 @@ public class OutboxRelay {
     /** One round; returns the rows it took care of (0 when idle or when another round holds the lock). */
     public int relayOnce() {
         Integer handled = transactions.execute(status -> {
-            if (!outbox.tryRelayLock()) {
-                return 0;
-            }
-            List<PendingEntry> batch = outbox.pending(batchSize);
-            if (batch.isEmpty()) {
+            List<PendingEntry> batch = outbox.lockAndReadPending(batchSize);
+            if (batch == null || batch.isEmpty()) {
                 return 0;
             }
             Delivery delivery = consumer.deliver(batch);

@@ -1,6 +1,7 @@
 package dev.ledger.infra.outbox;
 
 import dev.ledger.infra.BatchedPurge;
+import dev.ledger.infra.Pipeline;
 import dev.ledger.infra.TransactionBuffer;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
@@ -86,7 +87,8 @@ public class OutboxStore {
      * older than a burst (a fresh table, a seed, a backlog), the planner reads every pending row
      * and sorts them, so each round costs more the further the relay falls behind.
      */
-    static final String PENDING_PLAN_SETTINGS = "set local enable_bitmapscan = off; set local enable_seqscan = off";
+    static final List<String> PENDING_PLAN_SETTINGS = List.of("set local enable_bitmapscan = off",
+            "set local enable_seqscan = off");
 
     /**
      * The pending query: the oldest undelivered rows of accounts not parked, nor sharing a request
@@ -124,8 +126,27 @@ public class OutboxStore {
      * its account. Called in the round's transaction (the planner settings last until it ends).
      */
     List<PendingEntry> pending(int limit) {
-        jdbc.execute(PENDING_PLAN_SETTINGS);
-        return jdbc.query(PENDING_SQL, PENDING, limit);
+        List<PendingEntry> rows = new ArrayList<>();
+        readPending(new Pipeline(), limit, rows).run(jdbc);
+        return rows;
+    }
+
+    /**
+     * A round's start in one round trip: tries the relay lock and, in statements of their own after
+     * it, reads the {@link #pending} rows; null when another round holds the lock (what was read is
+     * then dropped: a wasted read, bounded by the batch, only while rounds contend).
+     */
+    List<PendingEntry> lockAndReadPending(int limit) {
+        boolean[] locked = {false};
+        List<PendingEntry> rows = new ArrayList<>();
+        readPending(new Pipeline().query("select pg_try_advisory_xact_lock(?, ?)",
+                rs -> locked[0] = rs.getBoolean(1), LOCK_CLASS, RELAY_LOCK), limit, rows).run(jdbc);
+        return locked[0] ? rows : null;
+    }
+
+    private Pipeline readPending(Pipeline pipeline, int limit, List<PendingEntry> rows) {
+        PENDING_PLAN_SETTINGS.forEach(pipeline::execute);
+        return pipeline.query(PENDING_SQL, rs -> rows.add(PENDING.mapRow(rs, rows.size())), limit);
     }
 
     void markRelayed(List<Long> ids) {
