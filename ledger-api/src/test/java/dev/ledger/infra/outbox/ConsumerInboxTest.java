@@ -19,6 +19,8 @@ import dev.ledger.support.RelayPause;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -148,6 +150,56 @@ class ConsumerInboxTest extends IntegrationTest {
         assertThat(metrics.gapsHeld()).isEqualTo(gapsBefore + 1);
         assertMatchesEventStore(account);
         assertReconciled(List.of(account));
+    }
+
+    @Test
+    void in_order_batches_are_applied_at_once_with_every_column_as_the_store_has_it() throws Exception {
+        String account = unique("inbox-at-once");
+        String other = unique("inbox-at-once-other");
+        try (RelayPause pause = RelayPause.hold()) {
+            created(ledger.openAccount(account, "EUR", 300));
+            created(ledger.deposit(account, 25, "EUR"));
+            created(ledger.withdraw(account, 40, "EUR"));
+            created(ledger.openAccount(other, "EUR", 0));
+            double carefulBefore = metrics.carefulDeliveries();
+
+            // Openings: balances inserted.
+            List<PendingEntry> first = pendingOf(account, other);
+            assertThat(first).hasSize(4);
+            Delivery opened = projector.deliver(first);
+            assertThat(opened.failed()).isEmpty();
+            assertThat(opened.deliveredIds()).containsExactlyElementsOf(first.stream().map(PendingEntry::id).toList());
+            assertThat(balanceOf(account)).as("balance, version").containsExactly(-15L, 3L);
+            assertThat(balanceOf(other)).as("balance, version").containsExactly(0L, 1L);
+            assertThat(tables.number("select overdraft_limit from account_balance where account_id = ?", account))
+                    .isEqualTo(300);
+
+            // Next versions: balances updated.
+            created(ledger.deposit(account, 7, "EUR"));
+            created(ledger.deposit(other, 3, "EUR"));
+            created(ledger.deposit(other, 4, "EUR"));
+            List<PendingEntry> second = pendingOf(account, other).stream().filter(row -> !first.contains(row)).toList();
+            assertThat(second).hasSize(3);
+            assertThat(projector.deliver(second).deliveredIds())
+                    .containsExactlyElementsOf(second.stream().map(PendingEntry::id).toList());
+            assertThat(balanceOf(account)).as("balance, version").containsExactly(-8L, 4L);
+            assertThat(balanceOf(other)).as("balance, version").containsExactly(7L, 3L);
+            assertThat(tables.number("select position from account_balance where account_id = ?", other))
+                    .isEqualTo(tables.feedOf(other).get(2).position());
+
+            assertThat(metrics.carefulDeliveries()).as("deliveries that went the careful way")
+                    .isEqualTo(carefulBefore);
+            assertMatchesEventStore(account);
+            assertMatchesEventStore(other);
+        }
+        awaitRelayed(account);
+        awaitRelayed(other);
+        assertReconciled(List.of(account, other));
+    }
+
+    private List<PendingEntry> pendingOf(String... accounts) {
+        return Arrays.stream(accounts).flatMap(account -> tables.pendingOf(account).stream())
+                .sorted(Comparator.comparingLong(PendingEntry::id)).toList();
     }
 
     @Test

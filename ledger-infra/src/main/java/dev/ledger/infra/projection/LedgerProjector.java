@@ -2,10 +2,10 @@ package dev.ledger.infra.projection;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.infra.Pipeline;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Timestamp;
@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -82,7 +82,11 @@ public class LedgerProjector {
             // Rolled back, nothing of it kept: the careful path below finds and isolates the failure.
             atOnce = null;
         }
-        return atOnce != null ? atOnce : deliverUnitByUnit(batch);
+        if (atOnce != null) {
+            return atOnce;
+        }
+        metrics.carefulDelivery();
+        return deliverUnitByUnit(batch);
     }
 
     /**
@@ -94,20 +98,23 @@ public class LedgerProjector {
      * answers null, or throws, with nothing kept, and the batch goes the careful way.
      */
     private Delivery deliverAtOnce(List<PendingEntry> batch, TransactionStatus status) {
-        jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_CLASS, PROJECTOR_LOCK);
-        Long max = jdbc.queryForObject("select coalesce(max(position), 0) from event_feed", Long.class);
-        Positions positions = new Positions(max == null ? 0 : max);
         String[] accountIds = batch.stream().map(pending -> pending.entry().accountId()).distinct()
                 .toArray(String[]::new);
         Map<String, Balance> balances = new HashMap<>();
-        jdbc.query("select account_id, version, balance, currency, overdraft_limit from account_balance"
-                + " where account_id = any(?) for update", rs -> {
-                    balances.put(rs.getString(1), new Balance(rs.getLong(2), rs.getLong(3), rs.getString(4),
-                            rs.getLong(5), 0));
-                }, (Object) accountIds);
-        Long held = jdbc.queryForObject("select count(*) from projection_held where account_id = any(?)",
-                Long.class, (Object) accountIds);
-        if (held == null || held > 0) {
+        long[] held = {-1};
+        Positions positions = new Positions(0);
+        // One round trip: the lock, then (each a statement of its own, seeing what committed before
+        // the lock was granted) the last position, the balances (locked) and the held events.
+        lockAndReadPosition(new Pipeline(), positions)
+                .query("select account_id, version, balance, currency, overdraft_limit from account_balance"
+                        + " where account_id = any(?) for update", rs -> {
+                            balances.put(rs.getString(1), new Balance(rs.getLong(2), rs.getLong(3), rs.getString(4),
+                                    rs.getLong(5), 0));
+                        }, (Object) accountIds)
+                .query("select count(*) from projection_held where account_id = any(?)",
+                        rs -> held[0] = rs.getLong(1), (Object) accountIds)
+                .run(jdbc);
+        if (held[0] != 0) {
             status.setRollbackOnly();
             return null;
         }
@@ -141,8 +148,7 @@ public class LedgerProjector {
             }
         }
         Timestamp now = Timestamp.from(clock.instant());
-        writeFeedAndStatements(applied, appliedPositions, now);
-        writeBalances(balances, readVersions, now);
+        write(applied, appliedPositions, balances, readVersions, now);
         for (int i = 0; i < duplicates; i++) {
             metrics.duplicateDropped();
         }
@@ -151,54 +157,92 @@ public class LedgerProjector {
         return new Delivery(batch.stream().map(PendingEntry::id).toList(), Map.of());
     }
 
-    private void writeFeedAndStatements(List<LedgerEntry> entries, List<Long> positions, Timestamp now) {
-        jdbc.batchUpdate("insert into event_feed (position, relayed_at, " + LedgerEntryColumns.NAMES + ") values (?, ?, "
-                + LedgerEntryColumns.PLACEHOLDERS + ")", new BatchPreparedStatementSetter() {
-                    @Override
-                    public void setValues(PreparedStatement statement, int i) throws SQLException {
-                        statement.setLong(1, positions.get(i));
-                        statement.setTimestamp(2, now);
-                        LedgerEntryColumns.bind(statement, 3, entries.get(i));
-                    }
-
-                    @Override
-                    public int getBatchSize() {
-                        return entries.size();
-                    }
-                });
-        List<Object[]> lines = new ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-            LedgerEntry entry = entries.get(i);
-            lines.add(new Object[] {entry.accountId(), entry.version(), positions.get(i), entry.type(), entry.amount(),
-                    entry.currency(), entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(),
-                    entry.transferId(), entry.reference()});
+    /**
+     * The feed rows, their statement lines and the balances, in one round trip: each kind of row
+     * in one statement over arrays, whatever the batch size (a statement per row costs the server
+     * more than the row does).
+     */
+    private void write(List<LedgerEntry> entries, List<Long> positions, Map<String, Balance> balances,
+                       Map<String, Long> readVersions, Timestamp now) {
+        Pipeline pipeline = new Pipeline();
+        if (!entries.isEmpty()) {
+            pipeline.update(INSERT_FEED_AND_LINES, count -> expect(count, entries.size(), "statement lines inserted"),
+                    now, positions.toArray(Long[]::new),
+                    texts(entries, LedgerEntry::accountId), longs(entries, entry -> entry.version()),
+                    texts(entries, LedgerEntry::type), longs(entries, LedgerEntry::amount),
+                    texts(entries, LedgerEntry::currency), longs(entries, entry -> entry.balanceAfter()),
+                    longs(entries, LedgerEntry::overdraftLimit),
+                    texts(entries, entry -> entry.occurredAt().toString()),
+                    texts(entries, LedgerEntry::entryId), texts(entries, LedgerEntry::transferId),
+                    texts(entries, LedgerEntry::reference), texts(entries, LedgerEntry::requestId),
+                    texts(entries, LedgerEntry::clientId));
         }
-        jdbc.batchUpdate("insert into statement_line (account_id, version, position, type, amount, currency,"
-                + " balance_after, occurred_at, entry_id, transfer_id, reference)"
-                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines);
-    }
-
-    private void writeBalances(Map<String, Balance> balances, Map<String, Long> readVersions, Timestamp now) {
-        List<Object[]> inserts = new ArrayList<>();
-        List<Object[]> updates = new ArrayList<>();
+        List<String> opened = new ArrayList<>();
+        List<String> moved = new ArrayList<>();
         balances.forEach((accountId, balance) -> {
             Long read = readVersions.get(accountId);
             if (read == null) {
-                inserts.add(new Object[] {accountId, balance.currency(), balance.balance(), balance.overdraftLimit(),
-                        balance.version(), balance.position(), now});
+                opened.add(accountId);
             } else if (balance.version() != read) {
-                updates.add(new Object[] {balance.balance(), balance.version(), balance.position(), now, accountId,
-                        read});
+                moved.add(accountId);
             }
         });
-        jdbc.batchUpdate("insert into account_balance (account_id, currency, balance, overdraft_limit, version,"
-                + " position, updated_at) values (?, ?, ?, ?, ?, ?, ?)", inserts);
-        int[] updated = jdbc.batchUpdate("update account_balance set balance = ?, version = ?, position = ?,"
-                + " updated_at = ? where account_id = ? and version = ?", updates);
-        for (int count : updated) {
-            if (count != 1) {
-                throw new IllegalStateException("a balance changed under the consumer's lock");
-            }
+        if (!opened.isEmpty()) {
+            pipeline.update("""
+                    insert into account_balance (account_id, currency, balance, overdraft_limit, version, position,
+                                                 updated_at)
+                    select a, c, b, o, v, p, ?::timestamptz
+                    from unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                      as u(a, c, b, o, v, p)""",
+                    count -> expect(count, opened.size(), "balances opened"), now,
+                    opened.toArray(String[]::new), texts(opened, id -> balances.get(id).currency()),
+                    longs(opened, id -> balances.get(id).balance()),
+                    longs(opened, id -> balances.get(id).overdraftLimit()),
+                    longs(opened, id -> balances.get(id).version()),
+                    longs(opened, id -> balances.get(id).position()));
+        }
+        if (!moved.isEmpty()) {
+            // Each row only if it is still at the version read under the consumer's lock.
+            pipeline.update("""
+                    update account_balance b
+                    set balance = u.balance, version = u.version, position = u.position, updated_at = ?::timestamptz
+                    from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                      as u(account_id, read_version, balance, version, position)
+                    where b.account_id = u.account_id and b.version = u.read_version""",
+                    count -> expect(count, moved.size(), "balances updated"), now,
+                    moved.toArray(String[]::new), longs(moved, readVersions::get),
+                    longs(moved, id -> balances.get(id).balance()), longs(moved, id -> balances.get(id).version()),
+                    longs(moved, id -> balances.get(id).position()));
+        }
+        pipeline.run(jdbc);
+    }
+
+    /** Feed rows from parallel arrays, and the same rows' statement lines, in one statement. */
+    private static final String INSERT_FEED_AND_LINES = """
+            with feed as (
+                insert into event_feed (relayed_at, position, %1$s)
+                select ?::timestamptz, * from unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[],
+                    ?::text[], ?::bigint[], ?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[],
+                    ?::text[], ?::text[])
+                returning position, %1$s)
+            insert into statement_line (account_id, version, position, type, amount, currency, balance_after,
+                                        occurred_at, entry_id, transfer_id, reference)
+            select account_id, version, position, type, amount, currency, balance_after, occurred_at, entry_id,
+                   transfer_id, reference
+            from feed""".formatted(LedgerEntryColumns.NAMES);
+
+    private static <T> String[] texts(List<T> rows, Function<T, String> value) {
+        return rows.stream().map(value).toArray(String[]::new);
+    }
+
+    private static <T> Long[] longs(List<T> rows, Function<T, Long> value) {
+        return rows.stream().map(value).toArray(Long[]::new);
+    }
+
+    private static void expect(int count, int expected, String what) {
+        if (count != expected) {
+            throw new IllegalStateException(what + ": " + count + " of " + expected
+                    + " (a row changed under the consumer's lock)");
         }
     }
 
@@ -229,9 +273,8 @@ public class LedgerProjector {
     /** One unit (the rows of one command) at a time, each under a savepoint, failures isolated. */
     private Delivery deliverUnitByUnit(List<PendingEntry> batch) {
         return ownTransaction.execute(status -> {
-            jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_CLASS, PROJECTOR_LOCK);
-            Long max = jdbc.queryForObject("select coalesce(max(position), 0) from event_feed", Long.class);
-            Positions positions = new Positions(max == null ? 0 : max);
+            Positions positions = new Positions(0);
+            lockAndReadPosition(new Pipeline(), positions).run(jdbc);
             Map<String, List<PendingEntry>> units = new LinkedHashMap<>();
             for (PendingEntry pending : batch) {
                 units.computeIfAbsent(unitOf(pending), key -> new ArrayList<>()).add(pending);
@@ -269,6 +312,15 @@ public class LedgerProjector {
             }
             return new Delivery(delivered, failed);
         });
+    }
+
+    /**
+     * Adds to {@code pipeline} the consumer's lock (waited for: one delivery at a time) and, after
+     * it, the reading of the feed's last position into {@code positions}.
+     */
+    private static Pipeline lockAndReadPosition(Pipeline pipeline, Positions positions) {
+        return pipeline.execute("select pg_advisory_xact_lock(?, ?)", LOCK_CLASS, PROJECTOR_LOCK)
+                .query("select coalesce(max(position), 0) from event_feed", rs -> positions.last = rs.getLong(1));
     }
 
     /*

@@ -7,7 +7,10 @@ import java.time.Duration;
 import java.util.stream.LongStream;
 import org.springframework.stereotype.Component;
 
-/** What the read-model consumer counts: duplicates dropped, gaps held, and how far it lags. */
+/**
+ * What the read-model consumer counts: duplicates dropped, gaps held, deliveries that went the
+ * careful way, and how far it lags.
+ */
 @Component
 public class ProjectionMetrics {
 
@@ -18,6 +21,7 @@ public class ProjectionMetrics {
     private final Counter duplicates;
     private final Counter gaps;
     private final Counter outOfOrder;
+    private final Counter careful;
     private final Timer lag;
 
     ProjectionMetrics(MeterRegistry registry) {
@@ -29,6 +33,10 @@ public class ProjectionMetrics {
                 .register(registry);
         outOfOrder = Counter.builder("ledger.projection.out.of.order")
                 .description("Relayed events that arrived other than as their account's next version")
+                .register(registry);
+        careful = Counter.builder("ledger.projection.deliveries.careful")
+                .description("Deliveries that could not be applied at once (a gap, a held event, a refusal,"
+                        + " a failure) and were applied a command at a time instead")
                 .register(registry);
         lag = Timer.builder("ledger.projection.lag")
                 .description("From a command's acceptance to its event being applied to the read models")
@@ -48,6 +56,10 @@ public class ProjectionMetrics {
         outOfOrder.increment();
     }
 
+    void carefulDelivery() {
+        careful.increment();
+    }
+
     void applied(Duration sinceAccepted) {
         lag.record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
     }
@@ -62,5 +74,9 @@ public class ProjectionMetrics {
 
     public double outOfOrderDetections() {
         return outOfOrder.count();
+    }
+
+    public double carefulDeliveries() {
+        return careful.count();
     }
 }
