@@ -37,6 +37,8 @@ class MetricsTest extends IntegrationTest {
     private static final String HELD = "ledger_projection_held";
     private static final String OUT_OF_ORDER = "ledger_projection_out_of_order_total";
     private static final String PROJECTION_LAG = "ledger_projection_lag_seconds";
+    private static final String LAG_COUNT = PROJECTION_LAG + "_count";
+    private static final String CAREFUL = "ledger_projection_deliveries_careful_total";
 
     @Autowired
     private OutboxRelay relay;
@@ -96,6 +98,8 @@ class MetricsTest extends IntegrationTest {
             double gaps = stalled.value(GAPS);
             double outOfOrder = stalled.value(OUT_OF_ORDER);
             double held = stalled.value(HELD);
+            double lagged = stalled.value(LAG_COUNT);
+            double careful = stalled.value(CAREFUL);
 
             // Version 3 reaches the consumer ahead of version 2: held, not applied.
             Delivery early = consumer.deliver(List.of(pending.get(2)));
@@ -106,6 +110,8 @@ class MetricsTest extends IntegrationTest {
             assertThat(afterGap.value(OUT_OF_ORDER)).isEqualTo(outOfOrder + 1);
             assertThat(afterGap.value(HELD)).isEqualTo(held + 1);
             assertThat(afterGap.value(DUPLICATES)).isEqualTo(duplicates);
+            assertThat(afterGap.value(LAG_COUNT)).as("lag recorded for a held event").isEqualTo(lagged);
+            assertThat(afterGap.value(CAREFUL)).as("a gap goes the careful way").isEqualTo(careful + 1);
             Reply stillOne = ledger.get("/api/v1/accounts/" + account);
             assertThat(stillOne.json().get("version").asLong()).as(stillOne.body()).isEqualTo(1);
 
@@ -115,6 +121,8 @@ class MetricsTest extends IntegrationTest {
             Scrape afterDrain = Scrape.of(ledger);
             assertThat(afterDrain.value(HELD)).isEqualTo(held);
             assertThat(afterDrain.value(GAPS)).isEqualTo(gaps + 1);
+            assertThat(afterDrain.value(LAG_COUNT)).as("lag recorded once per applied event, drained ones included")
+                    .isEqualTo(lagged + 2);
             Reply three = ledger.get("/api/v1/accounts/" + account);
             assertThat(three.json().get("version").asLong()).as(three.body()).isEqualTo(3);
             assertThat(three.json().get("balance").asLong()).isEqualTo(500);
@@ -130,6 +138,7 @@ class MetricsTest extends IntegrationTest {
             assertThat(settled.value(GAPS)).isEqualTo(gaps + 1);
             assertThat(settled.value(HELD)).isEqualTo(held);
             assertThat(settled.value(RELAY_LAG)).isZero();
+            assertThat(settled.value(LAG_COUNT)).as("no lag recorded for dropped duplicates").isEqualTo(lagged + 2);
         }
         Reply read = ledger.account(account);
         assertThat(read.json().get("version").asLong()).isEqualTo(3);

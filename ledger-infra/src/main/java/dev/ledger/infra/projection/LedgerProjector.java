@@ -75,18 +75,23 @@ public class LedgerProjector {
      * @return the outbox ids now delivered, and the accounts whose delivery failed
      */
     public Delivery deliver(List<PendingEntry> batch) {
+        // When the events applied were accepted, for the lag: recorded once their delivery has committed.
+        List<Instant> accepted = new ArrayList<>(batch.size());
         Delivery atOnce;
         try {
-            atOnce = ownTransaction.execute(status -> deliverAtOnce(batch, status));
+            atOnce = ownTransaction.execute(status -> deliverAtOnce(batch, status, accepted));
         } catch (RuntimeException failure) {
             // Rolled back, nothing of it kept: the careful path below finds and isolates the failure.
             atOnce = null;
         }
-        if (atOnce != null) {
-            return atOnce;
+        if (atOnce == null) {
+            metrics.carefulDelivery();
+            accepted.clear();
+            atOnce = deliverUnitByUnit(batch, accepted);
         }
-        metrics.carefulDelivery();
-        return deliverUnitByUnit(batch);
+        Instant committedAt = clock.instant();
+        accepted.forEach(at -> metrics.applied(Duration.between(at, committedAt)));
+        return atOnce;
     }
 
     /**
@@ -94,10 +99,10 @@ public class LedgerProjector {
      * account's next version (or an older duplicate), no account has held events, and every
      * balance follows from the previous one. The checks the careful path makes per event in SQL
      * are made here in memory on the balances read (and locked) up front; the rows are then
-     * written in JDBC batches. Anything else (a gap, a held event, a mismatch, a failing write)
+     * written in one round trip. Anything else (a gap, a held event, a mismatch, a failing write)
      * answers null, or throws, with nothing kept, and the batch goes the careful way.
      */
-    private Delivery deliverAtOnce(List<PendingEntry> batch, TransactionStatus status) {
+    private Delivery deliverAtOnce(List<PendingEntry> batch, TransactionStatus status, List<Instant> accepted) {
         String[] accountIds = batch.stream().map(pending -> pending.entry().accountId()).distinct()
                 .toArray(String[]::new);
         Map<String, Balance> balances = new HashMap<>();
@@ -152,8 +157,7 @@ public class LedgerProjector {
         for (int i = 0; i < duplicates; i++) {
             metrics.duplicateDropped();
         }
-        Instant appliedAt = clock.instant();
-        applied.forEach(entry -> metrics.applied(Duration.between(entry.occurredAt(), appliedAt)));
+        applied.forEach(entry -> accepted.add(entry.occurredAt()));
         return new Delivery(batch.stream().map(PendingEntry::id).toList(), Map.of());
     }
 
@@ -271,7 +275,7 @@ public class LedgerProjector {
     }
 
     /** One unit (the rows of one command) at a time, each under a savepoint, failures isolated. */
-    private Delivery deliverUnitByUnit(List<PendingEntry> batch) {
+    private Delivery deliverUnitByUnit(List<PendingEntry> batch, List<Instant> accepted) {
         return ownTransaction.execute(status -> {
             Positions positions = new Positions(0);
             lockAndReadPosition(new Pipeline(), positions).run(jdbc);
@@ -292,14 +296,16 @@ public class LedgerProjector {
                 }
                 long before = positions.last;
                 LedgerEntry[] applying = new LedgerEntry[1];
+                List<Instant> unitAccepted = new ArrayList<>();
                 Savepoint savepoint = setSavepoint();
                 try {
                     for (PendingEntry pending : unit) {
                         applying[0] = pending.entry();
-                        accept(pending.entry(), versions, positions, applying);
+                        accept(pending.entry(), versions, positions, applying, unitAccepted);
                     }
                     releaseSavepoint(savepoint);
                     unit.forEach(pending -> delivered.add(pending.id()));
+                    accepted.addAll(unitAccepted);
                 } catch (RuntimeException failure) {
                     rollbackTo(savepoint);
                     positions.last = before;
@@ -364,7 +370,8 @@ public class LedgerProjector {
      * The consumer inbox: applies the account's next version, drops older ones, holds newer ones.
      * {@code applying} names the event being applied, for the report if it fails.
      */
-    private void accept(LedgerEntry entry, Map<String, Long> versions, Positions positions, LedgerEntry[] applying) {
+    private void accept(LedgerEntry entry, Map<String, Long> versions, Positions positions, LedgerEntry[] applying,
+                        List<Instant> accepted) {
         String accountId = entry.accountId();
         long current = versions.computeIfAbsent(accountId, this::lockedVersion);
         if (entry.version() <= current) {
@@ -375,8 +382,8 @@ public class LedgerProjector {
             hold(entry);
             return;
         }
-        apply(entry, positions.next());
-        versions.put(accountId, drainHeld(accountId, entry.version(), positions, applying));
+        apply(entry, positions.next(), accepted);
+        versions.put(accountId, drainHeld(accountId, entry.version(), positions, applying, accepted));
     }
 
     private long lockedVersion(String accountId) {
@@ -393,7 +400,8 @@ public class LedgerProjector {
     }
 
     /** Applies held events that have become next in line; returns the account's version after. */
-    private long drainHeld(String accountId, long current, Positions positions, LedgerEntry[] applying) {
+    private long drainHeld(String accountId, long current, Positions positions, LedgerEntry[] applying,
+                           List<Instant> accepted) {
         for (int drained = 0; drained < HELD_DRAIN_MAX; drained++) {
             List<String> held = jdbc.queryForList("delete from projection_held where account_id = ? and version = ?"
                     + " returning entry", String.class, accountId, current + 1);
@@ -402,13 +410,14 @@ public class LedgerProjector {
             }
             // A held event that fails now is the one to name in the dead letter.
             applying[0] = read(held.get(0));
-            apply(applying[0], positions.next());
+            apply(applying[0], positions.next(), accepted);
             current++;
         }
         return current;
     }
 
-    private void apply(LedgerEntry entry, long position) {
+    /** Applies one event; adds when it was accepted to {@code accepted}, for the lag. */
+    private void apply(LedgerEntry entry, long position, List<Instant> accepted) {
         Timestamp now = Timestamp.from(clock.instant());
         jdbc.update("insert into event_feed (position, relayed_at, " + LedgerEntryColumns.NAMES + ") values (?, ?, "
                 + LedgerEntryColumns.PLACEHOLDERS + ")", statement -> {
@@ -441,7 +450,7 @@ public class LedgerProjector {
                 entry.accountId(), entry.version(), position, entry.type(), entry.amount(), entry.currency(),
                 entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(), entry.transferId(),
                 entry.reference());
-        metrics.applied(Duration.between(entry.occurredAt(), clock.instant()));
+        accepted.add(entry.occurredAt());
     }
 
     private String write(LedgerEntry entry) {

@@ -39,7 +39,7 @@ public class ProjectionMetrics {
                         + " a failure) and were applied a command at a time instead")
                 .register(registry);
         lag = Timer.builder("ledger.projection.lag")
-                .description("From a command's acceptance to its event being applied to the read models")
+                .description("From a command's acceptance to the commit that applied its event to the read models")
                 // Fixed buckets, so that a scraper can take the difference of two scrapes and
                 // read the lag distribution of exactly the interval between them.
                 .serviceLevelObjectives(LAG_BUCKETS)
