@@ -1,10 +1,13 @@
 package dev.ledger.infra.account;
 
+import dev.ledger.infra.Pipeline;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * The columns a {@link LedgerEntry} occupies in the outbox and the feed, and how it is read from
@@ -18,6 +21,13 @@ public final class LedgerEntryColumns {
     public static final String PLACEHOLDERS = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
 
     public static final int COUNT = 13;
+
+    /**
+     * Placeholders for one array per column, in the order of {@link #NAMES}: {@code unnest} over
+     * them gives the rows of {@link #arrays}, whatever their number, in one statement.
+     */
+    public static final String ARRAY_PLACEHOLDERS = "?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[],"
+            + " ?::bigint[], ?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]";
 
     private LedgerEntryColumns() {
     }
@@ -46,6 +56,37 @@ public final class LedgerEntryColumns {
         statement.setString(first + 10, entry.reference());
         statement.setString(first + 11, entry.requestId());
         statement.setString(first + 12, entry.clientId());
+    }
+
+    /** The entries as one array per column, in the order of {@link #NAMES}, for {@link #ARRAY_PLACEHOLDERS}. */
+    public static Object[] arrays(List<LedgerEntry> entries) {
+        return new Object[] {
+            texts(entries, LedgerEntry::accountId), longs(entries, LedgerEntry::version),
+            texts(entries, LedgerEntry::type), longs(entries, LedgerEntry::amount),
+            texts(entries, LedgerEntry::currency), longs(entries, LedgerEntry::balanceAfter),
+            longs(entries, LedgerEntry::overdraftLimit), texts(entries, entry -> entry.occurredAt().toString()),
+            texts(entries, LedgerEntry::entryId), texts(entries, LedgerEntry::transferId),
+            texts(entries, LedgerEntry::reference), texts(entries, LedgerEntry::requestId),
+            texts(entries, LedgerEntry::clientId)};
+    }
+
+    /** Adds to {@code pipeline} the insert of every entry into {@code table}, as one statement. */
+    public static void insertAll(Pipeline pipeline, String table, List<LedgerEntry> entries) {
+        int expected = entries.size();
+        pipeline.update("insert into " + table + " (" + NAMES + ") select * from unnest(" + ARRAY_PLACEHOLDERS + ")",
+                count -> {
+                    if (count != expected) {
+                        throw new IllegalStateException(count + " of " + expected + " rows inserted into " + table);
+                    }
+                }, arrays(entries));
+    }
+
+    private static String[] texts(List<LedgerEntry> entries, Function<LedgerEntry, String> value) {
+        return entries.stream().map(value).toArray(String[]::new);
+    }
+
+    private static Long[] longs(List<LedgerEntry> entries, Function<LedgerEntry, Long> value) {
+        return entries.stream().map(value).toArray(Long[]::new);
     }
 
     private static Long nullableLong(ResultSet rs, int index) throws SQLException {

@@ -100,36 +100,39 @@ public class InboxStore {
     }
 
     public void save(InboxKey key, String requestId, String fingerprint, StoredResponse response) {
-        TransactionBuffer.<Map<InboxKey, Row>>of(this, LinkedHashMap::new, this::insertAll, () -> { })
-                .put(key, new Row(key, requestId, fingerprint, response, Timestamp.from(clock.instant())));
+        TransactionBuffer.<Map<InboxKey, Row>>of(this, LinkedHashMap::new, this::insertAll, () -> { }, jdbc)
+                .put(key, new Row(key, requestId, fingerprint, response, clock.instant()));
     }
 
-    /** Inserts the buffered answers as one batch and empties the buffer. */
-    private void insertAll(Map<InboxKey, Row> rows) {
-        insert(rows.values());
-        rows.clear();
-    }
-
-    private void insert(Collection<Row> rows) {
-        if (rows.isEmpty()) {
+    /** Adds the insert of the buffered answers, one statement for all of them, and empties the buffer. */
+    private void insertAll(Map<InboxKey, Row> buffered, Pipeline pipeline) {
+        if (buffered.isEmpty()) {
             return;
         }
-        jdbc.batchUpdate("insert into idempotency_inbox (client_id, idempotency_key, request_id, fingerprint,"
-                        + " status_code, response_headers, response_body, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-                List.copyOf(rows), rows.size(), (statement, row) -> {
-                    statement.setString(1, row.key().clientId());
-                    statement.setString(2, row.key().idempotencyKey());
-                    statement.setString(3, row.requestId());
-                    statement.setString(4, row.fingerprint());
-                    statement.setInt(5, row.response().status());
-                    statement.setString(6, writeHeaders(row.response().headers()));
-                    statement.setBytes(7, row.response().body());
-                    statement.setTimestamp(8, row.createdAt());
-                });
+        List<Row> rows = List.copyOf(buffered.values());
+        buffered.clear();
+        pipeline.update("""
+                insert into idempotency_inbox (client_id, idempotency_key, request_id, fingerprint, status_code,
+                                               response_headers, response_body, created_at)
+                select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::bytea[],
+                                     ?::timestamptz[])""",
+                count -> {
+                    if (count != rows.size()) {
+                        throw new IllegalStateException(count + " of " + rows.size() + " answers stored");
+                    }
+                },
+                rows.stream().map(row -> row.key().clientId()).toArray(String[]::new),
+                rows.stream().map(row -> row.key().idempotencyKey()).toArray(String[]::new),
+                rows.stream().map(Row::requestId).toArray(String[]::new),
+                rows.stream().map(Row::fingerprint).toArray(String[]::new),
+                rows.stream().map(row -> row.response().status()).toArray(Integer[]::new),
+                rows.stream().map(row -> writeHeaders(row.response().headers())).toArray(String[]::new),
+                rows.stream().map(row -> row.response().body()).toArray(byte[][]::new),
+                rows.stream().map(row -> row.createdAt().toString()).toArray(String[]::new));
     }
 
     private record Row(InboxKey key, String requestId, String fingerprint, StoredResponse response,
-                       Timestamp createdAt) {
+                       Instant createdAt) {
     }
 
     /**

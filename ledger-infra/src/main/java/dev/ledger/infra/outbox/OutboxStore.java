@@ -43,11 +43,12 @@ public class OutboxStore {
 
     /**
      * Writes the entries in the caller's transaction and wakes the relay once it commits. The rows
-     * of a whole transaction (a group commit may append for many writes) go in as one batch just
-     * before it commits, in the order they were appended.
+     * of a whole transaction (a group commit may append for many writes) go in as one statement
+     * just before it commits, in the order they were appended.
      */
     void append(List<LedgerEntry> entries) {
-        TransactionBuffer.<List<LedgerEntry>>of(this, ArrayList::new, this::insertAll, signal::wake).addAll(entries);
+        TransactionBuffer.<List<LedgerEntry>>of(this, ArrayList::new, this::insertAll, signal::wake, jdbc)
+                .addAll(entries);
     }
 
     /**
@@ -58,20 +59,17 @@ public class OutboxStore {
     void insertPendingNow() {
         List<LedgerEntry> pending = TransactionBuffer.existing(this);
         if (pending != null) {
-            insertAll(pending);
+            Pipeline pipeline = new Pipeline();
+            insertAll(pending, pipeline);
+            pipeline.run(jdbc);
         }
     }
 
-    /** Inserts the buffered rows as one batch and empties the buffer. */
-    private void insertAll(List<LedgerEntry> entries) {
-        insert(entries);
-        entries.clear();
-    }
-
-    private void insert(List<LedgerEntry> entries) {
+    /** Adds the insert of the buffered rows, one statement for all of them, and empties the buffer. */
+    private void insertAll(List<LedgerEntry> entries, Pipeline pipeline) {
         if (!entries.isEmpty()) {
-            jdbc.batchUpdate("insert into outbox_event (" + COLUMNS + ") values (" + LedgerEntryColumns.PLACEHOLDERS
-                    + ")", entries, entries.size(), (statement, entry) -> LedgerEntryColumns.bind(statement, 1, entry));
+            LedgerEntryColumns.insertAll(pipeline, "outbox_event", entries);
+            entries.clear();
         }
     }
 

@@ -170,16 +170,12 @@ public class LedgerProjector {
                        Map<String, Long> readVersions, Timestamp now) {
         Pipeline pipeline = new Pipeline();
         if (!entries.isEmpty()) {
+            Object[] args = new Object[2 + LedgerEntryColumns.COUNT];
+            args[0] = now;
+            args[1] = positions.toArray(Long[]::new);
+            System.arraycopy(LedgerEntryColumns.arrays(entries), 0, args, 2, LedgerEntryColumns.COUNT);
             pipeline.update(INSERT_FEED_AND_LINES, count -> expect(count, entries.size(), "statement lines inserted"),
-                    now, positions.toArray(Long[]::new),
-                    texts(entries, LedgerEntry::accountId), longs(entries, entry -> entry.version()),
-                    texts(entries, LedgerEntry::type), longs(entries, LedgerEntry::amount),
-                    texts(entries, LedgerEntry::currency), longs(entries, entry -> entry.balanceAfter()),
-                    longs(entries, LedgerEntry::overdraftLimit),
-                    texts(entries, entry -> entry.occurredAt().toString()),
-                    texts(entries, LedgerEntry::entryId), texts(entries, LedgerEntry::transferId),
-                    texts(entries, LedgerEntry::reference), texts(entries, LedgerEntry::requestId),
-                    texts(entries, LedgerEntry::clientId));
+                    args);
         }
         List<String> opened = new ArrayList<>();
         List<String> moved = new ArrayList<>();
@@ -225,15 +221,13 @@ public class LedgerProjector {
     private static final String INSERT_FEED_AND_LINES = """
             with feed as (
                 insert into event_feed (relayed_at, position, %1$s)
-                select ?::timestamptz, * from unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[],
-                    ?::text[], ?::bigint[], ?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[],
-                    ?::text[], ?::text[])
+                select ?::timestamptz, * from unnest(?::bigint[], %2$s)
                 returning position, %1$s)
             insert into statement_line (account_id, version, position, type, amount, currency, balance_after,
                                         occurred_at, entry_id, transfer_id, reference)
             select account_id, version, position, type, amount, currency, balance_after, occurred_at, entry_id,
                    transfer_id, reference
-            from feed""".formatted(LedgerEntryColumns.NAMES);
+            from feed""".formatted(LedgerEntryColumns.NAMES, LedgerEntryColumns.ARRAY_PLACEHOLDERS);
 
     private static <T> String[] texts(List<T> rows, Function<T, String> value) {
         return rows.stream().map(value).toArray(String[]::new);
