@@ -29,6 +29,8 @@ import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.GenericAggregateFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Axon on PostgreSQL: events are appended by Axon's JDBC storage engine, all the events of one
@@ -123,8 +125,30 @@ public class EventStoreConfiguration {
                 .eventStore(axon.eventStore())
                 .aggregateFactories(new GenericAggregateFactory<>(Account.class))
                 .transactionManager(axon.getComponent(TransactionManager.class))
-                .executor(executor)
+                .executor(afterDatabaseCommit(executor))
                 .build();
+    }
+
+    /**
+     * Axon hands a snapshot to the executor when the command's unit of work commits, but that unit
+     * of work only joins the database transaction (a group commit's, which may run more writes
+     * after it): the snapshot is handed over once that transaction has committed, so it sees the
+     * event that asked for it rather than the state before it. A transaction that rolls back takes
+     * no snapshot; a later event asks again.
+     */
+    static Executor afterDatabaseCommit(Executor executor) {
+        return task -> {
+            if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+                executor.execute(task);
+                return;
+            }
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    executor.execute(task);
+                }
+            });
+        };
     }
 
     /**
