@@ -124,6 +124,16 @@ class PipelineTest {
                 .isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void a_write_of_another_number_of_rows_than_expected_fails() {
+        new Pipeline().write("insert into " + table + " select generate_series(1, ?)", 2, 2).run(jdbc);
+        assertThatThrownBy(() -> new Pipeline()
+                .write("update " + table + " set n = n + 10", 1)
+                .run(jdbc))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("wrote 2 rows, not 1");
+    }
+
     private static int backendPid(Connection connection) throws Exception {
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("select pg_backend_pid()")) {

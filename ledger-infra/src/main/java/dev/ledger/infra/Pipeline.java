@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
@@ -41,9 +42,32 @@ public final class Pipeline {
         return add(new Step(sql, args, null, count));
     }
 
+    /**
+     * A statement that must write exactly {@code rows} rows: any other count fails the pipeline
+     * (and so the transaction) with an {@link IllegalStateException}.
+     */
+    public Pipeline write(String sql, int rows, Object... args) {
+        int position = steps.size() + 1;
+        return update(sql, count -> {
+            if (count != rows) {
+                throw new IllegalStateException("statement " + position + " wrote " + count + " rows, not " + rows);
+            }
+        }, args);
+    }
+
     /** A statement whose result, if any, is not needed (a {@code set local}, a lock). */
     public Pipeline execute(String sql, Object... args) {
         return add(new Step(sql, args, null, null));
+    }
+
+    /** One column of {@code rows} as a text array, for a statement that {@code unnest}s it. */
+    public static <T> String[] texts(List<T> rows, Function<T, String> value) {
+        return rows.stream().map(value).toArray(String[]::new);
+    }
+
+    /** One column of {@code rows} as a bigint array (nulls kept), for a statement that {@code unnest}s it. */
+    public static <T> Long[] longs(List<T> rows, Function<T, Long> value) {
+        return rows.stream().map(value).toArray(Long[]::new);
     }
 
     /** Runs the statements in one round trip, in order, handing each one's result to its handler. */

@@ -1,8 +1,10 @@
 package dev.ledger.infra;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.springframework.core.Ordered;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -10,13 +12,13 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 /**
  * Rows a transaction writes at its end: collected in memory while it runs, written just before it
  * commits (a group commit collects the rows of many writes), dropped with it if it rolls back.
- * Every buffer of a transaction adds its statements to one {@link Pipeline}, which runs after the
- * last buffer has added its own: all the rows a transaction buffered go in one round trip.
+ * Every buffer of a transaction adds its statements to one {@link Pipeline}, which then runs: all
+ * the rows a transaction buffered go in one round trip.
  */
 public final class TransactionBuffer {
 
-    /** The resource key of the current transaction's end-of-transaction pipeline. */
-    private static final Object PIPELINE = new Object();
+    /** The resource key of the current transaction's buffers. */
+    private static final Object BUFFERS = new Object();
 
     private TransactionBuffer() {
     }
@@ -38,31 +40,15 @@ public final class TransactionBuffer {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             throw new IllegalStateException("rows may only be written inside a transaction, with what they record");
         }
-        Pipeline pipeline = pipeline(jdbc);
         B created = create.get();
+        Buffers buffers = existing(BUFFERS);
+        if (buffers == null) {
+            buffers = new Buffers(jdbc);
+            TransactionSynchronizationManager.bindResource(BUFFERS, buffers);
+            TransactionSynchronizationManager.registerSynchronization(buffers);
+        }
         TransactionSynchronizationManager.bindResource(owner, created);
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public int getOrder() {
-                // Before the pipeline's own synchronization, which runs what the buffers added.
-                return Ordered.HIGHEST_PRECEDENCE;
-            }
-
-            @Override
-            public void beforeCommit(boolean readOnly) {
-                flush.accept(created, pipeline);
-            }
-
-            @Override
-            public void afterCommit() {
-                afterCommit.run();
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                TransactionSynchronizationManager.unbindResourceIfPossible(owner);
-            }
-        });
+        buffers.add(owner, pipeline -> flush.accept(created, pipeline), afterCommit);
         return created;
     }
 
@@ -72,30 +58,40 @@ public final class TransactionBuffer {
         return (B) TransactionSynchronizationManager.getResource(owner);
     }
 
-    /** The current transaction's end-of-transaction pipeline, registered to run last on first use. */
-    private static Pipeline pipeline(JdbcTemplate jdbc) {
-        Pipeline existing = existing(PIPELINE);
-        if (existing != null) {
-            return existing;
+    /** A transaction's buffers: flushed into one pipeline before it commits, then unbound. */
+    private static final class Buffers implements TransactionSynchronization {
+
+        private final JdbcTemplate jdbc;
+        private final List<Object> owners = new ArrayList<>();
+        private final List<Consumer<Pipeline>> flushes = new ArrayList<>();
+        private final List<Runnable> afterCommits = new ArrayList<>();
+
+        private Buffers(JdbcTemplate jdbc) {
+            this.jdbc = jdbc;
         }
-        Pipeline created = new Pipeline();
-        TransactionSynchronizationManager.bindResource(PIPELINE, created);
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public int getOrder() {
-                return Ordered.LOWEST_PRECEDENCE;
-            }
 
-            @Override
-            public void beforeCommit(boolean readOnly) {
-                created.run(jdbc);
-            }
+        private void add(Object owner, Consumer<Pipeline> flush, Runnable afterCommit) {
+            owners.add(owner);
+            flushes.add(flush);
+            afterCommits.add(afterCommit);
+        }
 
-            @Override
-            public void afterCompletion(int status) {
-                TransactionSynchronizationManager.unbindResourceIfPossible(PIPELINE);
-            }
-        });
-        return created;
+        @Override
+        public void beforeCommit(boolean readOnly) {
+            Pipeline pipeline = new Pipeline();
+            flushes.forEach(flush -> flush.accept(pipeline));
+            pipeline.run(jdbc);
+        }
+
+        @Override
+        public void afterCommit() {
+            afterCommits.forEach(Runnable::run);
+        }
+
+        @Override
+        public void afterCompletion(int status) {
+            owners.forEach(TransactionSynchronizationManager::unbindResourceIfPossible);
+            TransactionSynchronizationManager.unbindResourceIfPossible(BUFFERS);
+        }
     }
 }

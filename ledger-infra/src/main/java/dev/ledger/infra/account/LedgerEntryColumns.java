@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The columns a {@link LedgerEntry} occupies in the outbox and the feed, and how it is read from
@@ -61,32 +60,19 @@ public final class LedgerEntryColumns {
     /** The entries as one array per column, in the order of {@link #NAMES}, for {@link #ARRAY_PLACEHOLDERS}. */
     public static Object[] arrays(List<LedgerEntry> entries) {
         return new Object[] {
-            texts(entries, LedgerEntry::accountId), longs(entries, LedgerEntry::version),
-            texts(entries, LedgerEntry::type), longs(entries, LedgerEntry::amount),
-            texts(entries, LedgerEntry::currency), longs(entries, LedgerEntry::balanceAfter),
-            longs(entries, LedgerEntry::overdraftLimit), texts(entries, entry -> entry.occurredAt().toString()),
-            texts(entries, LedgerEntry::entryId), texts(entries, LedgerEntry::transferId),
-            texts(entries, LedgerEntry::reference), texts(entries, LedgerEntry::requestId),
-            texts(entries, LedgerEntry::clientId)};
+            Pipeline.texts(entries, LedgerEntry::accountId), Pipeline.longs(entries, LedgerEntry::version),
+            Pipeline.texts(entries, LedgerEntry::type), Pipeline.longs(entries, LedgerEntry::amount),
+            Pipeline.texts(entries, LedgerEntry::currency), Pipeline.longs(entries, LedgerEntry::balanceAfter),
+            Pipeline.longs(entries, LedgerEntry::overdraftLimit), Pipeline.texts(entries, entry -> entry.occurredAt().toString()),
+            Pipeline.texts(entries, LedgerEntry::entryId), Pipeline.texts(entries, LedgerEntry::transferId),
+            Pipeline.texts(entries, LedgerEntry::reference), Pipeline.texts(entries, LedgerEntry::requestId),
+            Pipeline.texts(entries, LedgerEntry::clientId)};
     }
 
     /** Adds to {@code pipeline} the insert of every entry into {@code table}, as one statement. */
     public static void insertAll(Pipeline pipeline, String table, List<LedgerEntry> entries) {
-        int expected = entries.size();
-        pipeline.update("insert into " + table + " (" + NAMES + ") select * from unnest(" + ARRAY_PLACEHOLDERS + ")",
-                count -> {
-                    if (count != expected) {
-                        throw new IllegalStateException(count + " of " + expected + " rows inserted into " + table);
-                    }
-                }, arrays(entries));
-    }
-
-    private static String[] texts(List<LedgerEntry> entries, Function<LedgerEntry, String> value) {
-        return entries.stream().map(value).toArray(String[]::new);
-    }
-
-    private static Long[] longs(List<LedgerEntry> entries, Function<LedgerEntry, Long> value) {
-        return entries.stream().map(value).toArray(Long[]::new);
+        pipeline.write("insert into " + table + " (" + NAMES + ") select * from unnest(" + ARRAY_PLACEHOLDERS + ")",
+                entries.size(), arrays(entries));
     }
 
     private static Long nullableLong(ResultSet rs, int index) throws SQLException {

@@ -111,24 +111,20 @@ public class InboxStore {
         }
         List<Row> rows = List.copyOf(buffered.values());
         buffered.clear();
-        pipeline.update("""
+        pipeline.write("""
                 insert into idempotency_inbox (client_id, idempotency_key, request_id, fingerprint, status_code,
                                                response_headers, response_body, created_at)
                 select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::bytea[],
                                      ?::timestamptz[])""",
-                count -> {
-                    if (count != rows.size()) {
-                        throw new IllegalStateException(count + " of " + rows.size() + " answers stored");
-                    }
-                },
-                rows.stream().map(row -> row.key().clientId()).toArray(String[]::new),
-                rows.stream().map(row -> row.key().idempotencyKey()).toArray(String[]::new),
-                rows.stream().map(Row::requestId).toArray(String[]::new),
-                rows.stream().map(Row::fingerprint).toArray(String[]::new),
+                rows.size(),
+                Pipeline.texts(rows, row -> row.key().clientId()),
+                Pipeline.texts(rows, row -> row.key().idempotencyKey()),
+                Pipeline.texts(rows, Row::requestId),
+                Pipeline.texts(rows, Row::fingerprint),
                 rows.stream().map(row -> row.response().status()).toArray(Integer[]::new),
-                rows.stream().map(row -> writeHeaders(row.response().headers())).toArray(String[]::new),
+                Pipeline.texts(rows, row -> writeHeaders(row.response().headers())),
                 rows.stream().map(row -> row.response().body()).toArray(byte[][]::new),
-                rows.stream().map(row -> row.createdAt().toString()).toArray(String[]::new));
+                Pipeline.texts(rows, row -> row.createdAt().toString()));
     }
 
     private record Row(InboxKey key, String requestId, String fingerprint, StoredResponse response,

@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -174,8 +173,7 @@ public class LedgerProjector {
             args[0] = now;
             args[1] = positions.toArray(Long[]::new);
             System.arraycopy(LedgerEntryColumns.arrays(entries), 0, args, 2, LedgerEntryColumns.COUNT);
-            pipeline.update(INSERT_FEED_AND_LINES, count -> expect(count, entries.size(), "statement lines inserted"),
-                    args);
+            pipeline.write(INSERT_FEED_AND_LINES, entries.size(), args);
         }
         List<String> opened = new ArrayList<>();
         List<String> moved = new ArrayList<>();
@@ -188,31 +186,32 @@ public class LedgerProjector {
             }
         });
         if (!opened.isEmpty()) {
-            pipeline.update("""
+            pipeline.write("""
                     insert into account_balance (account_id, currency, balance, overdraft_limit, version, position,
                                                  updated_at)
                     select a, c, b, o, v, p, ?::timestamptz
                     from unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
                       as u(a, c, b, o, v, p)""",
-                    count -> expect(count, opened.size(), "balances opened"), now,
-                    opened.toArray(String[]::new), texts(opened, id -> balances.get(id).currency()),
-                    longs(opened, id -> balances.get(id).balance()),
-                    longs(opened, id -> balances.get(id).overdraftLimit()),
-                    longs(opened, id -> balances.get(id).version()),
-                    longs(opened, id -> balances.get(id).position()));
+                    opened.size(), now,
+                    opened.toArray(String[]::new), Pipeline.texts(opened, id -> balances.get(id).currency()),
+                    Pipeline.longs(opened, id -> balances.get(id).balance()),
+                    Pipeline.longs(opened, id -> balances.get(id).overdraftLimit()),
+                    Pipeline.longs(opened, id -> balances.get(id).version()),
+                    Pipeline.longs(opened, id -> balances.get(id).position()));
         }
         if (!moved.isEmpty()) {
             // Each row only if it is still at the version read under the consumer's lock.
-            pipeline.update("""
+            pipeline.write("""
                     update account_balance b
                     set balance = u.balance, version = u.version, position = u.position, updated_at = ?::timestamptz
                     from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
                       as u(account_id, read_version, balance, version, position)
                     where b.account_id = u.account_id and b.version = u.read_version""",
-                    count -> expect(count, moved.size(), "balances updated"), now,
-                    moved.toArray(String[]::new), longs(moved, readVersions::get),
-                    longs(moved, id -> balances.get(id).balance()), longs(moved, id -> balances.get(id).version()),
-                    longs(moved, id -> balances.get(id).position()));
+                    moved.size(), now,
+                    moved.toArray(String[]::new), Pipeline.longs(moved, readVersions::get),
+                    Pipeline.longs(moved, id -> balances.get(id).balance()),
+                    Pipeline.longs(moved, id -> balances.get(id).version()),
+                    Pipeline.longs(moved, id -> balances.get(id).position()));
         }
         pipeline.run(jdbc);
     }
@@ -228,21 +227,6 @@ public class LedgerProjector {
             select account_id, version, position, type, amount, currency, balance_after, occurred_at, entry_id,
                    transfer_id, reference
             from feed""".formatted(LedgerEntryColumns.NAMES, LedgerEntryColumns.ARRAY_PLACEHOLDERS);
-
-    private static <T> String[] texts(List<T> rows, Function<T, String> value) {
-        return rows.stream().map(value).toArray(String[]::new);
-    }
-
-    private static <T> Long[] longs(List<T> rows, Function<T, Long> value) {
-        return rows.stream().map(value).toArray(Long[]::new);
-    }
-
-    private static void expect(int count, int expected, String what) {
-        if (count != expected) {
-            throw new IllegalStateException(what + ": " + count + " of " + expected
-                    + " (a row changed under the consumer's lock)");
-        }
-    }
 
     /** An account's read-model balance as the batch goes; null from next() when an event does not follow. */
     private record Balance(long version, long balance, String currency, long overdraftLimit, long position) {
