@@ -93,6 +93,61 @@ class PendingQueryPlanTest extends IntegrationTest {
         }
     }
 
+    /**
+     * A relay connection lives for hours and runs the same round thousands of times. PostgreSQL
+     * would keep a generic plan made once, when the table was small (with autovacuum off, as on
+     * this project's CI machines, no ANALYZE ever replaces it): that plan probed the request of
+     * each candidate by walking every pending row, and while seeding a round then outran the
+     * 15 s socket timeout. And behind a large backlog the estimate passes the JIT thresholds, so
+     * each round spent 200-250 ms compiling a plan that ran in 3-6 ms. The round's settings must
+     * plan it afresh each time, without JIT.
+     */
+    @Test
+    void a_round_is_planned_for_the_backlog_it_finds_and_never_jit_compiled() throws Exception {
+        try (Connection connection = TestDatabase.get().connect()) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                // As the plan cache does after a few rounds on a small table, and as a backlog's estimate does.
+                statement.execute("set local plan_cache_mode = force_generic_plan");
+                statement.execute("set local jit_above_cost = 0");
+                statement.execute("prepare pending_round(int) as " + OutboxStore.PENDING_SQL.replace("limit ?", "limit $1"));
+                JsonNode control = explainExecute(connection);
+                assertThat(plans(connection)).as("generic and custom plans before the settings").containsExactly(1L, 0L);
+                boolean jitAvailable = number(connection, "select case when pg_jit_available() then 1 else 0 end") == 1;
+                if (jitAvailable) {
+                    assertThat(control.has("JIT")).as("control: JIT compiles the round without the settings").isTrue();
+                }
+
+                for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
+                    statement.execute(setting);
+                }
+                JsonNode round = explainExecute(connection);
+
+                assertThat(plans(connection)).as("generic and custom plans after the settings").containsExactly(1L, 1L);
+                assertThat(round.has("JIT")).as("JIT in the round's plan: %s", round.get("JIT")).isFalse();
+            } finally {
+                connection.rollback();
+            }
+        }
+    }
+
+    private static JsonNode explainExecute(Connection connection) throws Exception {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("explain (analyze, format json) execute pending_round(" + LIMIT + ")")) {
+            rs.next();
+            return new ObjectMapper().readTree(rs.getString(1)).get(0);
+        }
+    }
+
+    /** How often the prepared round was planned generically and how often custom, by PostgreSQL's count. */
+    private static List<Long> plans(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(
+                "select generic_plans, custom_plans from pg_prepared_statements where name = 'pending_round'")) {
+            rs.next();
+            return List.of(rs.getLong(1), rs.getLong(2));
+        }
+    }
+
     private static JsonNode explain(Connection connection) throws Exception {
         try (PreparedStatement explain = connection.prepareStatement(
                 "explain (analyze, format json) " + OutboxStore.PENDING_SQL)) {

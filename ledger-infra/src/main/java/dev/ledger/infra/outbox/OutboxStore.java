@@ -84,9 +84,20 @@ public class OutboxStore {
      * pending-rows index in id order and stop at the batch's end. Left to itself, with statistics
      * older than a burst (a fresh table, a seed, a backlog), the planner reads every pending row
      * and sorts them, so each round costs more the further the relay falls behind.
+     *
+     * <p>Planned afresh for every round: the relay's connection runs the same statement for hours,
+     * and PostgreSQL's plan cache keeps a generic plan made once, while the table was small. Such a
+     * plan probed each candidate's request by walking every pending row; without autovacuum (off
+     * on this project's CI machines) no ANALYZE ever replaced it, and while seeding a round outran
+     * the 15 s socket timeout. Planning a round took 0.3-1.1 ms here.
+     *
+     * <p>And no JIT compilation: the planner prices the per-row probes over every pending row it
+     * believes in, so behind a backlog of a few hundred thousand rows the estimate passes
+     * {@code jit_optimize_above_cost} and each round spent 200-250 ms compiling (with LLVM, on
+     * the database's CPU) a plan that then ran in 3-6 ms.
      */
     static final List<String> PENDING_PLAN_SETTINGS = List.of("set local enable_bitmapscan = off",
-            "set local enable_seqscan = off");
+            "set local enable_seqscan = off", "set local jit = off", "set local plan_cache_mode = force_custom_plan");
 
     /**
      * The pending query: the oldest undelivered rows of accounts not parked, nor sharing a request
