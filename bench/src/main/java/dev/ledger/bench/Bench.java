@@ -142,6 +142,9 @@ public final class Bench {
         env.put("fsync", Procs.psql("postgres", "show fsync"));
         env.put("synchronous_commit", Procs.psql("postgres", "show synchronous_commit"));
         env.put("shared_buffers", Procs.psql("postgres", "show shared_buffers"));
+        env.put("max_wal_size", Procs.psql("postgres", "show max_wal_size"));
+        env.put("autovacuum", Procs.psql("postgres", "show autovacuum"));
+        env.put("jit", Procs.psql("postgres", "show jit"));
         env.put("max_connections", Procs.psql("postgres", "show max_connections"));
         env.put("pgbench", command(List.of("pgbench", "--version")));
         log("environment: " + env);

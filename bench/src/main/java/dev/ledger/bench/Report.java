@@ -185,7 +185,10 @@ public final class Report {
         row(out, "date", run.startedAt);
         row(out, "CPU cores (nproc)", env.get("nproc") + " (shared by PostgreSQL, the service, pgbench and the load generator)");
         row(out, "PostgreSQL", env.get("postgresql") + ", fsync=" + env.get("fsync") + ", synchronous_commit="
-                + env.get("synchronous_commit") + ", shared_buffers=" + env.get("shared_buffers"));
+                + env.get("synchronous_commit") + ", shared_buffers=" + env.get("shared_buffers")
+                + (env.containsKey("max_wal_size") ? ", max_wal_size=" + env.get("max_wal_size") : "")
+                + (env.containsKey("autovacuum") ? ", autovacuum=" + env.get("autovacuum") : "")
+                + (env.containsKey("jit") ? ", jit=" + env.get("jit") : ""));
         row(out, "Java", env.get("java"));
         row(out, "pgbench", "`pgbench -b tpcb-like -M prepared -c <c> -j min(c,2) -T <s>`, scale " + opt.get("pgbenchScale")
                 + " (no `-P`: pgbench 15 refuses `-P 0`); per-transaction percentiles would need `--log`, so only the average");

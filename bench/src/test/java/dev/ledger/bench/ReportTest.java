@@ -39,6 +39,15 @@ class ReportTest {
     }
 
     @Test
+    void theServerSettingsThatShapeTheNumbersAreStated() {
+        Run run = new Run();
+        run.environment.putAll(Map.of("postgresql", "15.20", "fsync", "on", "synchronous_commit", "on",
+                "shared_buffers", "128MB", "max_wal_size", "1GB", "autovacuum", "off", "jit", "on"));
+        assertThat(Report.generated(run)).contains("| PostgreSQL | 15.20, fsync=on, synchronous_commit=on,"
+                + " shared_buffers=128MB, max_wal_size=1GB, autovacuum=off, jit=on |");
+    }
+
+    @Test
     void summaryMarksUnmeasuredTargetsAsNotMeasured() {
         Run run = new Run();
         run.rebuild.putAll(Map.of("totalEvents", 5000L, "eventsPerSecond", 200000.0));
