@@ -108,7 +108,9 @@ public class OutboxStore {
     static final String PENDING_SQL = """
             with head as materialized (
                 select o.id, o.request_id from outbox_event o
-                where o.relayed_at is null
+                -- "id > 0" (always true) lets this scan, and only this one, walk the id-ordered
+                -- pending index (V7), so the request probes below must use the request index.
+                where o.relayed_at is null and o.id > 0
                   and not exists (
                       select 1 from relay_dead_letter d where d.account_id = o.account_id and d.released_at is null)
                   -- A scalar subquery, not an EXISTS: PostgreSQL then probes the request's rows by
