@@ -95,7 +95,7 @@ class PendingQueryPlanTest extends IntegrationTest {
     }
 
     /**
-     * Statistics taken while the relay had caught up (as autovacuum or {@code TableStatistics}
+     * Statistics taken while the relay had caught up (as autovacuum or {@code TableMaintenance}
      * leave them) say that nothing is pending, while the pending-rows index still holds the dead
      * entries of every row delivered since the last vacuum. With such statistics the planner once
      * answered "the pending rows of this request" by walking the id-ordered pending index for each
