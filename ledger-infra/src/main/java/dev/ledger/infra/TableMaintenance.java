@@ -78,42 +78,49 @@ public class TableMaintenance {
      * what it did, as {@code "vacuum <table>"} and {@code "analyze <table>"}.
      */
     public List<String> runDue() {
-        List<String> due = new ArrayList<>();
+        List<Due> due = new ArrayList<>();
         jdbc.query(DUE_SQL, rs -> {
-            if (rs.getBoolean(3)) {
-                due.add("vacuum " + rs.getString(1));
-            } else if (rs.getBoolean(2)) {
-                due.add("analyze " + rs.getString(1));
+            if (rs.getBoolean(3) || rs.getBoolean(2)) {
+                due.add(new Due(rs.getString(1), rs.getBoolean(3)));
             }
         }, (Object) TABLES.toArray(String[]::new));
         List<String> done = new ArrayList<>(due.size());
-        for (String statement : due) {
+        for (Due task : due) {
             try {
-                // The table names come from TABLES, never from outside. VACUUM cannot run in a
-                // transaction, so the limit is set on the connection and taken off again.
+                // VACUUM cannot run in a transaction, so the limit is set on the connection and taken off again.
                 jdbc.execute((ConnectionCallback<Void>) connection -> {
                     try (var session = connection.createStatement()) {
                         session.execute("set statement_timeout = '" + DURATION_MAX + "'");
                         try {
-                            // VACUUM ANALYZE also refreshes the statistics.
-                            session.execute(statement.startsWith("vacuum ")
-                                    ? "vacuum (analyze, skip_locked) " + statement.substring("vacuum ".length())
-                                    : "analyze (skip_locked) " + statement.substring("analyze ".length()));
+                            session.execute(task.sql());
                         } finally {
                             session.execute("reset statement_timeout");
                         }
                     }
                     return null;
                 });
-                done.add(statement);
+                done.add(task.toString());
             } catch (DataAccessException failed) {
-                log.info("{} not done this time: {}", statement, failed.getMostSpecificCause().getMessage());
+                log.info("{} not done this time: {}", task, failed.getMostSpecificCause().getMessage());
             }
         }
         if (!done.isEmpty()) {
             log.debug("Maintenance: {}", done);
         }
         return done;
+    }
+
+    /** A table that is due; a VACUUM also analyzes it. The name comes from {@link #TABLES}, never from outside. */
+    private record Due(String table, boolean vacuum) {
+
+        String sql() {
+            return (vacuum ? "vacuum (analyze, skip_locked) " : "analyze (skip_locked) ") + table;
+        }
+
+        @Override
+        public String toString() {
+            return (vacuum ? "vacuum " : "analyze ") + table;
+        }
     }
 
     /** An autovacuum setting as the table has it among its storage parameters, else as the server has it. */

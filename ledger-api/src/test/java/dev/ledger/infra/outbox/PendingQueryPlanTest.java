@@ -32,66 +32,61 @@ class PendingQueryPlanTest extends IntegrationTest {
     @Test
     void a_round_reads_about_its_batch_behind_a_backlog_the_statistics_do_not_know() throws Exception {
         String account = unique("backlog");
-        try (Connection connection = TestDatabase.get().connect()) {
-            connection.setAutoCommit(false);
-            try {
-                try (PreparedStatement insert = connection.prepareStatement("""
+        inRolledBackTransaction(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    insert into outbox_event (account_id, version, type, amount, currency, balance_after,
+                                              occurred_at, request_id)
+                    select ?, n, 'DEPOSITED', 1, 'EUR', n, now(), gen_random_uuid()::text
+                    from generate_series(1, ?) as n""")) {
+                insert.setString(1, account);
+                insert.setInt(2, BACKLOG);
+                assertThat(insert.executeUpdate()).isEqualTo(BACKLOG);
+            }
+            // Rows of accounts other tests left parked: the head walks past them.
+            long parkedPending = number(connection, """
+                    select count(*) from outbox_event o join relay_dead_letter d
+                      on d.account_id = o.account_id and d.released_at is null
+                    where o.relayed_at is null""");
+            // A parked account with a backlog of its own, sharing a request with the backlog above:
+            // leaving it out must not cost a scan of every pending row per row.
+            String parked = unique("backlog-parked");
+            try (PreparedStatement park = connection.prepareStatement("""
+                    with parked as (
+                        insert into relay_dead_letter (account_id, version, error, attempts, parked_at)
+                        values (?, 1, 'test', 1, now()) returning 1),
+                    rows as (
                         insert into outbox_event (account_id, version, type, amount, currency, balance_after,
                                                   occurred_at, request_id)
-                        select ?, n, 'DEPOSITED', 1, 'EUR', n, now(), gen_random_uuid()::text
-                        from generate_series(1, ?) as n""")) {
-                    insert.setString(1, account);
-                    insert.setInt(2, BACKLOG);
-                    assertThat(insert.executeUpdate()).isEqualTo(BACKLOG);
+                        select ?, n, 'DEPOSITED', 1, 'EUR', n, now(),
+                               case when n = 1 then (select request_id from outbox_event
+                                                     where account_id = ? and version = 1)
+                                    else gen_random_uuid()::text end
+                        from generate_series(1, ?) as n returning 1)
+                    select (select count(*) from parked), (select count(*) from rows)""")) {
+                park.setString(1, parked);
+                park.setString(2, parked);
+                park.setString(3, account);
+                park.setInt(4, PARKED_BACKLOG);
+                try (ResultSet rs = park.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getLong(2)).isEqualTo(PARKED_BACKLOG);
                 }
-                // Rows of accounts other tests left parked: the head walks past them.
-                long parkedPending = number(connection, """
-                        select count(*) from outbox_event o join relay_dead_letter d
-                          on d.account_id = o.account_id and d.released_at is null
-                        where o.relayed_at is null""");
-                // A parked account with a backlog of its own, sharing a request with the backlog above:
-                // leaving it out must not cost a scan of every pending row per row.
-                String parked = unique("backlog-parked");
-                try (PreparedStatement park = connection.prepareStatement("""
-                        with parked as (
-                            insert into relay_dead_letter (account_id, version, error, attempts, parked_at)
-                            values (?, 1, 'test', 1, now()) returning 1),
-                        rows as (
-                            insert into outbox_event (account_id, version, type, amount, currency, balance_after,
-                                                      occurred_at, request_id)
-                            select ?, n, 'DEPOSITED', 1, 'EUR', n, now(),
-                                   case when n = 1 then (select request_id from outbox_event
-                                                         where account_id = ? and version = 1)
-                                        else gen_random_uuid()::text end
-                            from generate_series(1, ?) as n returning 1)
-                        select (select count(*) from parked), (select count(*) from rows)""")) {
-                    park.setString(1, parked);
-                    park.setString(2, parked);
-                    park.setString(3, account);
-                    park.setInt(4, PARKED_BACKLOG);
-                    try (ResultSet rs = park.executeQuery()) {
-                        rs.next();
-                        assertThat(rs.getLong(2)).isEqualTo(PARKED_BACKLOG);
-                    }
-                }
-                try (Statement settings = connection.createStatement()) {
-                    for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
-                        settings.execute(setting);
-                    }
-                }
-
-                long rowsRead = mostRowsOfOneNode(explain(connection));
-                List<String> round = round(connection);
-
-                assertThat(round).as("rows of one round").hasSizeBetween(LIMIT, 2 * LIMIT)
-                        .doesNotContain(account + "#1")
-                        .noneMatch(row -> row.startsWith(parked + "#"));
-                assertThat(rowsRead).as("rows read by the busiest step of the round's plan, behind a backlog of %d",
-                        BACKLOG).isLessThanOrEqualTo(4L * LIMIT + parkedPending);
-            } finally {
-                connection.rollback();
             }
-        }
+            try (Statement settings = connection.createStatement()) {
+                for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
+                    settings.execute(setting);
+                }
+            }
+
+            long rowsRead = mostRowsOfOneNode(explain(connection));
+            List<String> round = round(connection);
+
+            assertThat(round).as("rows of one round").hasSizeBetween(LIMIT, 2 * LIMIT)
+                    .doesNotContain(account + "#1")
+                    .noneMatch(row -> row.startsWith(parked + "#"));
+            assertThat(rowsRead).as("rows read by the busiest step of the round's plan, behind a backlog of %d",
+                    BACKLOG).isLessThanOrEqualTo(4L * LIMIT + parkedPending);
+        });
     }
 
     /**
@@ -105,8 +100,7 @@ class PendingQueryPlanTest extends IntegrationTest {
      */
     @Test
     void a_round_reads_about_its_batch_when_the_statistics_say_nothing_is_pending() throws Exception {
-        try (Connection connection = TestDatabase.get().connect()) {
-            connection.setAutoCommit(false);
+        inRolledBackTransaction(connection -> {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("create temp table outbox_event (like public.outbox_event including all)"
                         + " on commit drop");
@@ -132,10 +126,8 @@ class PendingQueryPlanTest extends IntegrationTest {
                 assertThat(round).as("rows of one round").hasSize(LIMIT);
                 assertThat(rowsRead).as("rows read by the busiest step of the round's plan, behind a backlog of %d"
                         + " the statistics do not know", BACKLOG).isLessThanOrEqualTo(4L * LIMIT);
-            } finally {
-                connection.rollback();
             }
-        }
+        });
     }
 
     /**
@@ -149,8 +141,7 @@ class PendingQueryPlanTest extends IntegrationTest {
      */
     @Test
     void a_round_is_planned_for_the_backlog_it_finds_and_never_jit_compiled() throws Exception {
-        try (Connection connection = TestDatabase.get().connect()) {
-            connection.setAutoCommit(false);
+        inRolledBackTransaction(connection -> {
             try (Statement statement = connection.createStatement()) {
                 // As the plan cache does after a few rounds on a small table, and as a backlog's estimate does.
                 statement.execute("set local plan_cache_mode = force_generic_plan");
@@ -170,10 +161,24 @@ class PendingQueryPlanTest extends IntegrationTest {
 
                 assertThat(plans(connection)).as("generic and custom plans after the settings").containsExactly(1L, 1L);
                 assertThat(round.has("JIT")).as("JIT in the round's plan: %s", round.get("JIT")).isFalse();
+            }
+        });
+    }
+
+    /** Runs the work on a connection of its own, in a transaction that is always rolled back. */
+    private static void inRolledBackTransaction(SqlWork work) throws Exception {
+        try (Connection connection = TestDatabase.get().connect()) {
+            connection.setAutoCommit(false);
+            try {
+                work.run(connection);
             } finally {
                 connection.rollback();
             }
         }
+    }
+
+    private interface SqlWork {
+        void run(Connection connection) throws Exception;
     }
 
     private static JsonNode explainExecute(Connection connection) throws Exception {

@@ -73,10 +73,12 @@ public class OutboxStore {
         }
     }
 
+    /** Tries the relay's advisory lock for the rest of the transaction: one round at a time. */
+    private static final String TRY_RELAY_LOCK_SQL = "select pg_try_advisory_xact_lock(?, ?)";
+
     /** Tries the relay lock for the current transaction; false when another relay round holds it. */
     boolean tryRelayLock() {
-        return Boolean.TRUE.equals(jdbc.queryForObject("select pg_try_advisory_xact_lock(?, ?)", Boolean.class,
-                LOCK_CLASS, RELAY_LOCK));
+        return Boolean.TRUE.equals(jdbc.queryForObject(TRY_RELAY_LOCK_SQL, Boolean.class, LOCK_CLASS, RELAY_LOCK));
     }
 
     /**
@@ -150,8 +152,8 @@ public class OutboxStore {
     List<PendingEntry> lockAndReadPending(int limit) {
         boolean[] locked = {false};
         List<PendingEntry> rows = new ArrayList<>();
-        readPending(new Pipeline().query("select pg_try_advisory_xact_lock(?, ?)",
-                rs -> locked[0] = rs.getBoolean(1), LOCK_CLASS, RELAY_LOCK), limit, rows).run(jdbc);
+        readPending(new Pipeline().query(TRY_RELAY_LOCK_SQL, rs -> locked[0] = rs.getBoolean(1), LOCK_CLASS, RELAY_LOCK),
+                limit, rows).run(jdbc);
         return locked[0] ? rows : null;
     }
 
