@@ -113,14 +113,16 @@ public class OutboxStore {
                 -- "id > 0" (always true) lets this scan, and only this one, walk the id-ordered
                 -- pending index (V7), so the request probes below must use the request index.
                 where o.relayed_at is null and o.id > 0
-                  and not exists (
-                      select 1 from relay_dead_letter d where d.account_id = o.account_id and d.released_at is null)
-                  -- A scalar subquery, not an EXISTS: PostgreSQL then probes the request's rows by
-                  -- index for each candidate instead of first collecting every parked account's rows.
+                  -- Scalar subqueries, not EXISTS or a join: PostgreSQL can then only probe, for
+                  -- each candidate, its account and its request's rows (and their accounts) by
+                  -- index, never read every parked account, or all their rows, per candidate.
+                  and (select true from relay_dead_letter d
+                       where d.account_id = o.account_id and d.released_at is null) is null
                   and (o.request_id is null or (
                       select count(*) from outbox_event g
-                      join relay_dead_letter d on d.account_id = g.account_id and d.released_at is null
-                      where g.request_id = o.request_id and g.relayed_at is null) = 0)
+                      where g.request_id = o.request_id and g.relayed_at is null
+                        and (select true from relay_dead_letter d
+                             where d.account_id = g.account_id and d.released_at is null)) = 0)
                 order by o.id
                 limit ?)
             select id, %1$s from outbox_event o
