@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,6 +139,38 @@ class EventStoreSchemaTest extends IntegrationTest {
         // Consecutive values alone would not tell a pooled optimizer (a block of 50 reserved in memory,
         // gaps only across nodes and restarts) from one nextval per row: the sequence itself must not be ahead.
         assertThat(sequenceLastValue()).as("the sequence's last value").isEqualTo(indexes.get(indexes.size() - 1));
+    }
+
+    @Test
+    void stored_event_identifiers_are_time_ordered_so_their_unique_index_grows_at_one_end() throws SQLException {
+        long before = maxGlobalIndex();
+        String account = unique("v7");
+        assertCreated(ledger.openAccount(account, "EUR", 0));
+        for (int i = 0; i < 5; i++) {
+            assertCreated(ledger.deposit(account, 100, "EUR"));
+        }
+        List<String> identifiers = new ArrayList<>();
+        try (Connection connection = TestDatabase.get().connect();
+             PreparedStatement query = connection.prepareStatement("""
+                     select event_identifier from domain_event_entry where global_index > ? order by global_index
+                     """)) {
+            query.setLong(1, before);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    identifiers.add(rows.getString(1));
+                }
+            }
+        }
+        assertThat(identifiers).hasSize(6);
+        long previousMillis = 0;
+        for (String identifier : identifiers) {
+            UUID id = UUID.fromString(identifier);
+            assertThat(id.version()).as(identifier).isEqualTo(7);
+            long millis = id.getMostSignificantBits() >>> 16;
+            assertThat(millis).as("milliseconds of %s, in store order %s", identifier, identifiers)
+                    .isGreaterThanOrEqualTo(previousMillis);
+            previousMillis = millis;
+        }
     }
 
     @Test
