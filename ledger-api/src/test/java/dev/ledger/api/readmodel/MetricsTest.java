@@ -87,8 +87,9 @@ class MetricsTest extends IntegrationTest {
             // No relay round can run while the test holds the lock: the outbox fills up.
             Api.created(ledger.deposit(account, 300, "EUR"));
             Api.created(ledger.deposit(account, 200, "EUR"));
+            // Version 1 was delivered (and removed from the outbox) before the pause.
             List<PendingEntry> pending = outboxRows(account);
-            assertThat(pending).extracting(row -> row.entry().version()).containsExactly(1L, 2L, 3L);
+            assertThat(pending).extracting(row -> row.entry().version()).containsExactly(2L, 3L);
 
             Scrape stalled = Scrape.of(ledger);
             assertThat(stalled.value(BACKLOG)).as("outbox rows waiting behind the held lock")
@@ -102,9 +103,9 @@ class MetricsTest extends IntegrationTest {
             double careful = stalled.value(CAREFUL);
 
             // Version 3 reaches the consumer ahead of version 2: held, not applied.
-            Delivery early = consumer.deliver(List.of(pending.get(2)));
+            Delivery early = consumer.deliver(List.of(pending.get(1)));
             assertThat(early.failed()).isEmpty();
-            assertThat(early.deliveredIds()).containsExactly(pending.get(2).id());
+            assertThat(early.deliveredIds()).containsExactly(pending.get(1).id());
             Scrape afterGap = Scrape.of(ledger);
             assertThat(afterGap.value(GAPS)).isEqualTo(gaps + 1);
             assertThat(afterGap.value(OUT_OF_ORDER)).isEqualTo(outOfOrder + 1);
@@ -116,7 +117,7 @@ class MetricsTest extends IntegrationTest {
             assertThat(stillOne.json().get("version").asLong()).as(stillOne.body()).isEqualTo(1);
 
             // Version 2 arrives: applied, and the held version 3 right after it.
-            Delivery late = consumer.deliver(List.of(pending.get(1)));
+            Delivery late = consumer.deliver(List.of(pending.get(0)));
             assertThat(late.failed()).isEmpty();
             Scrape afterDrain = Scrape.of(ledger);
             assertThat(afterDrain.value(HELD)).isEqualTo(held);

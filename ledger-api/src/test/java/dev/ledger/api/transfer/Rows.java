@@ -17,9 +17,16 @@ final class Rows {
         return count("select count(*) from domain_event_entry where aggregate_identifier = ?", accountId);
     }
 
-    /** The outbox rows written for the account. */
+    /**
+     * The versions written to the outbox for the account: those still in it and those delivered
+     * (the relay removes a row once its delivery commits, and the feed then holds it). A union, so
+     * a row delivered but not yet removed counts once.
+     */
     static long outbox(String accountId) {
-        return count("select count(*) from outbox_event where account_id = ?", accountId);
+        return count("""
+                select count(*) from (select version from outbox_event where account_id = ?
+                                      union select version from event_feed where account_id = ?) as written""",
+                accountId, accountId);
     }
 
     /** The transfer rows with this id: 0 or 1. */

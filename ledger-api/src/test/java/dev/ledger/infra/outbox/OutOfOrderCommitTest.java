@@ -16,6 +16,7 @@ import dev.ledger.infra.projection.ProjectionMetrics;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Projections;
+import dev.ledger.support.RelayPause;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,28 +102,34 @@ class OutOfOrderCommitTest extends IntegrationTest {
             while (held.heldFor().compareTo(hold) < 0 || later.size() < 3) {
                 String account = unique("later");
                 later.add(account);
-                assertCreated(ledger.openAccount(account, "EUR", 0));
-                assertCreated(ledger.deposit(account, 5 + later.size(), "EUR"));
-                List<Long> ids = tables.longs("select id from outbox_event where account_id = ? order by version",
-                        account);
+                List<Long> ids;
+                // The relay removes rows once delivered: read their ids while it is paused.
+                try (RelayPause pause = RelayPause.hold()) {
+                    assertCreated(ledger.openAccount(account, "EUR", 0));
+                    assertCreated(ledger.deposit(account, 5 + later.size(), "EUR"));
+                    ids = tables.longs("select id from outbox_event where account_id = ? order by version", account);
+                }
                 assertThat(ids).as("outbox ids of %s", account).hasSize(2);
                 assertThat(ids).allSatisfy(id -> assertThat(id).as("later committed id").isGreaterThan(heldMaxId));
                 laterMinId = Math.min(laterMinId, ids.get(0));
-                // The consumer commits before the round marks the rows: wait for both.
-                Tables.await(FEED_WAIT, account + " in the feed and marked while the earlier transaction is held",
+                // The consumer commits before the round removes the rows: wait for both.
+                Tables.await(FEED_WAIT, account + " in the feed and removed while the earlier transaction is held",
                         () -> tables.feedOf(account).size() == 2 && tables.number("select count(*) from outbox_event"
                                 + " where account_id = ? and relayed_at is null", account) == 0);
                 assertThat(tables.number("select count(*) from event_feed where account_id = ?", heldAccount))
                         .as("held account in the feed before its commit").isZero();
                 assertThat(held.isOpen(tables)).as("the held transaction is still open").isTrue();
             }
-            Duration heldFor = held.commit();
+            Duration heldFor;
+            try (RelayPause pause = RelayPause.hold()) {
+                heldFor = held.commit();
+                assertThat(tables.longs("select id from outbox_event where account_id = ? order by version",
+                        heldAccount)).as("the held rows after their commit, with the ids they took early")
+                        .containsExactlyElementsOf(heldIds);
+            }
 
             assertThat(heldFor).as("time the transaction was held open").isGreaterThanOrEqualTo(hold);
             assertThat(later.size()).as("later writes delivered meanwhile").isGreaterThanOrEqualTo(3);
-            assertThat(tables.longs("select id from outbox_event where account_id = ? order by version", heldAccount))
-                    .as("the held rows after their commit, with the ids they took early")
-                    .containsExactlyElementsOf(heldIds);
             assertThat(heldMaxId).as("the held rows' ids against the later rows'").isLessThan(laterMinId);
 
             Tables.await(FEED_WAIT, heldAccount + " in the feed after its late commit",

@@ -93,11 +93,15 @@ class PendingQueryPlanTest extends IntegrationTest {
     /**
      * Statistics taken while the relay had caught up (as autovacuum or {@code TableMaintenance}
      * leave them) say that nothing is pending, while the pending-rows index still holds the dead
-     * entries of every row delivered since the last vacuum. With such statistics the planner once
+     * entries of every row delivered (deleted, since V8) since the last vacuum. With such statistics the planner once
      * answered "the pending rows of this request" by walking the id-ordered pending index for each
      * candidate: seen in the benchmark as 1.9 million buffer reads for a round of 500, then 15 s
-     * socket timeouts and a backlog of 117,000 rows. Reproduced here on private copies of the
-     * relay's two tables (temporary tables of the same names, which the query then reads).
+     * socket timeouts and a backlog of 117,000 rows. Since V8 delivered rows are deleted, so the
+     * statistics usually describe a nearly empty table; with those the planner also fetched the
+     * head's rows by looping over every pending row per candidate (1,000,000 rows read for a
+     * round of 50, until the query said {@code = any(array(...))}). Reproduced here on private
+     * copies of the relay's two tables (temporary tables of the same names, which the query then
+     * reads).
      */
     @Test
     void a_round_reads_about_its_batch_when_the_statistics_say_nothing_is_pending() throws Exception {
@@ -113,7 +117,7 @@ class PendingQueryPlanTest extends IntegrationTest {
                         select 'acc-' || (n %% 1000), n, 'DEPOSITED', 1, 'EUR', n, now(), gen_random_uuid()::text
                         from generate_series(%d, %d) as n""";
                 statement.execute(insert.formatted(1, DELIVERED));
-                statement.execute("update outbox_event set relayed_at = now()");
+                statement.execute("delete from outbox_event");
                 statement.execute("analyze outbox_event");
                 statement.execute("analyze relay_dead_letter");
                 statement.execute(insert.formatted(DELIVERED + 1, DELIVERED + BACKLOG));
@@ -156,7 +160,7 @@ class PendingQueryPlanTest extends IntegrationTest {
                         insert into relay_dead_letter (account_id, version, error, attempts, parked_at)
                         select distinct account_id, 1, 'test', 1, now() from outbox_event where account_id like '%s'""";
                 statement.execute(insert.formatted("'acc-' || (n % 1000)", 1, DELIVERED));
-                statement.execute("update outbox_event set relayed_at = now()");
+                statement.execute("delete from outbox_event");
                 statement.execute(insert.formatted("'parked-' || n", 1, PARKED_FEW));
                 statement.execute(park.formatted("parked-%"));
                 statement.execute("analyze outbox_event");

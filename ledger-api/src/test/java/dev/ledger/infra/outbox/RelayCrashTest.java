@@ -23,8 +23,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Proves that a relay round that crashes after the consumer committed a delivery and before the
- * rows were marked delivered leaves the read model exactly as one delivery would: the redelivery
- * is dropped by the consumer's inbox and counted, and the rows end up marked.
+ * rows were removed from the outbox leaves the read model exactly as one delivery would: the
+ * redelivery is dropped by the consumer's inbox and counted, and the rows end up removed.
  */
 class RelayCrashTest extends IntegrationTest {
 
@@ -55,7 +55,7 @@ class RelayCrashTest extends IntegrationTest {
     }
 
     @Test
-    void a_round_that_crashes_after_delivery_and_before_marking_is_redelivered_without_changing_the_read_model() {
+    void a_round_that_crashes_after_delivery_and_before_removing_its_rows_is_redelivered_without_changing_the_read_model() {
         List<String> accounts = List.of(unique("crash-a"), unique("crash-b"));
         double duplicatesBefore = metrics.duplicatesDropped();
         double gapsBefore = metrics.gapsHeld();
@@ -70,7 +70,7 @@ class RelayCrashTest extends IntegrationTest {
 
         assertThat(crash.batch()).as("the crashed round's batch").hasSize(6);
         assertThat(metrics.duplicatesDropped()).as("duplicates on first delivery").isEqualTo(duplicatesBefore);
-        awaitMarked(crash.batch());
+        awaitRemoved(crash.batch());
 
         assertThat(tables.snapshot(accounts)).as("read side after the redelivery").isEqualTo(crash.afterDelivery());
         assertThat(metrics.duplicatesDropped()).as("redelivered events dropped")
@@ -102,7 +102,7 @@ class RelayCrashTest extends IntegrationTest {
         });
 
         assertThat(crash.batch()).hasSize(2);
-        awaitMarked(crash.batch());
+        awaitRemoved(crash.batch());
         Projections.awaitSettled();
 
         assertThat(metrics.duplicatesDropped()).as("redelivered events dropped").isEqualTo(duplicatesBefore + 2);
@@ -130,7 +130,7 @@ class RelayCrashTest extends IntegrationTest {
      * Holds the relay's lock so the service's worker stays out, runs {@code write} (committed
      * writes), delivers the pending rows of {@code accounts} to the consumer (which commits), takes
      * a snapshot of the read side, runs {@code beforeCrash}, and then rolls the round back instead
-     * of marking: what a relay that died between the two commits leaves behind.
+     * of removing the rows: what a relay that died between the two commits leaves behind.
      */
     private Crash crashAfterDelivery(Runnable write, List<String> accounts, Runnable beforeCrash) {
         Projections.awaitSettled();
@@ -145,14 +145,14 @@ class RelayCrashTest extends IntegrationTest {
             assertThat(delivery.failed()).isEmpty();
             assertThat(delivery.deliveredIds()).containsExactlyInAnyOrderElementsOf(
                     batch.stream().map(PendingEntry::id).toList());
-            // The consumer has committed; the rows are not marked.
+            // The consumer has committed; the rows are still in the outbox.
             Snapshot afterDelivery = tables.snapshot(accounts);
             Map<String, Long> delivered = batch.stream().collect(Collectors.groupingBy(
                     pending -> pending.entry().accountId(), Collectors.counting()));
             delivered.forEach((account, count) -> assertThat(tables.feedOf(account))
                     .as("feed of %s after the crashed delivery", account).hasSize(count.intValue()));
             assertThat(tables.number("select count(*) from outbox_event where id = any(?) and relayed_at is null",
-                    ids(batch))).as("rows unmarked after delivery").isEqualTo(batch.size());
+                    ids(batch))).as("rows still pending after delivery").isEqualTo(batch.size());
             if (beforeCrash != null) {
                 beforeCrash.run();
             }
@@ -162,10 +162,10 @@ class RelayCrashTest extends IntegrationTest {
         return crash;
     }
 
-    /** Waits until the service's relay has delivered the rows again and marked them. */
-    private void awaitMarked(List<PendingEntry> batch) {
-        Tables.await(WAIT, "the crashed batch marked delivered", () -> tables.number(
-                "select count(*) from outbox_event where id = any(?) and relayed_at is null", ids(batch)) == 0);
+    /** Waits until the service's relay has delivered the rows again and removed them from the outbox. */
+    private void awaitRemoved(List<PendingEntry> batch) {
+        Tables.await(WAIT, "the crashed batch delivered and removed", () -> tables.number(
+                "select count(*) from outbox_event where id = any(?)", ids(batch)) == 0);
     }
 
     private static List<Long> ids(List<PendingEntry> batch) {

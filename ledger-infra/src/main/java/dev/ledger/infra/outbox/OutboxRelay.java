@@ -15,8 +15,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>A round holds a transaction-scoped advisory lock, so across all workers and instances one
  * round runs at a time. It reads the oldest undelivered rows, hands them to the consumer (which
- * commits in a transaction of its own), and marks them delivered when the round commits. A crash
- * between the two commits delivers the same rows again; the consumer drops what it already has.
+ * commits in a transaction of its own), and removes them from the outbox when the round commits. A
+ * crash between the two commits delivers the same rows again; the consumer drops what it already
+ * has.
  * An account whose delivery failed is parked with its failed version: its later rows wait behind
  * it, every other account goes on.
  */
@@ -46,19 +47,19 @@ public class OutboxRelay {
                 return 0;
             }
             Delivery delivery = consumer.deliver(batch);
-            markDelivered(delivery);
+            settle(delivery);
             return batch.size();
         });
         return handled == null ? 0 : handled;
     }
 
     /**
-     * The last step of a round, in the round's transaction: marks what the consumer took and parks
-     * what it refused. Separate from {@link #relayOnce()} so that a test can stop a round between
-     * delivery and marking, as a crash would.
+     * The last step of a round, in the round's transaction: removes what the consumer took and
+     * parks what it refused. Separate from {@link #relayOnce()} so that a test can stop a round
+     * between delivery and this step, as a crash would.
      */
-    public void markDelivered(Delivery delivery) {
-        outbox.markRelayed(delivery.deliveredIds());
+    public void settle(Delivery delivery) {
+        outbox.removeDelivered(delivery.deliveredIds());
         delivery.failed().forEach((accountId, failure) -> {
             log.warn("Delivery of account {} failed at version {}; parking it: {}", accountId, failure.version(),
                     failure.error());
@@ -66,7 +67,7 @@ public class OutboxRelay {
         });
     }
 
-    /** The rows a round would deliver now; with {@link #markDelivered} for reproducing crashes. */
+    /** The rows a round would deliver now; with {@link #settle} for reproducing crashes. */
     public List<PendingEntry> pendingBatch() {
         return outbox.pending(batchSize);
     }

@@ -12,22 +12,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param linger       how long the relay lets rows gather after a round that found fewer than a
  *                     batch, so that under load a round delivers many rows in its two
  *                     transactions instead of one or two; it adds at most this to read-model lag
- * @param retention    how long a delivered row stays in the outbox (for inspection) before it is
- *                     purged; the feed and the read models keep what was delivered
- * @param purgeInterval      how often delivered rows past the retention are purged
- * @param purgeBatchSize     rows deleted per purge statement
- * @param purgeBatchesPerRun statements per purge run, so one run is bounded too
  */
 @ConfigurationProperties("ledger.relay")
 public record RelayProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("500") int batchSize,
         @DefaultValue("PT0.1S") Duration pollInterval,
-        @DefaultValue("PT0.005S") Duration linger,
-        @DefaultValue("PT1H") Duration retention,
-        @DefaultValue("PT1M") Duration purgeInterval,
-        @DefaultValue("5000") int purgeBatchSize,
-        @DefaultValue("100") int purgeBatchesPerRun) {
+        @DefaultValue("PT0.005S") Duration linger) {
 
     public RelayProperties {
         if (batchSize < 1 || batchSize > 10_000) {
@@ -38,18 +29,6 @@ public record RelayProperties(
         }
         if (linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
             throw new IllegalArgumentException("ledger.relay.linger must be 0..1 second");
-        }
-        if (retention.isNegative()) {
-            throw new IllegalArgumentException("ledger.relay.retention must not be negative");
-        }
-        if (purgeInterval.isNegative() || purgeInterval.isZero()) {
-            throw new IllegalArgumentException("ledger.relay.purge-interval must be positive");
-        }
-        if (purgeBatchSize < 1 || purgeBatchSize > 100_000) {
-            throw new IllegalArgumentException("ledger.relay.purge-batch-size must be 1..100000");
-        }
-        if (purgeBatchesPerRun < 1 || purgeBatchesPerRun > 10_000) {
-            throw new IllegalArgumentException("ledger.relay.purge-batches-per-run must be 1..10000");
         }
     }
 }
