@@ -8,8 +8,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Repository;
@@ -17,8 +15,6 @@ import org.springframework.stereotype.Repository;
 /** The outbox table and the relay's dead letters. */
 @Repository
 public class OutboxStore {
-
-    private static final Logger log = LoggerFactory.getLogger(OutboxStore.class);
 
     /** Advisory lock (two-int key space) held by the one relay round running at a time. */
     static final int LOCK_CLASS = 0x1ed9e7;
