@@ -7,8 +7,6 @@ import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Projections;
 import dev.ledger.support.RelayPause;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,22 +16,10 @@ import org.junit.jupiter.api.Test;
  */
 class OutboxRemovalTest extends IntegrationTest {
 
-    private Tables tables;
-
-    @BeforeEach
-    void openTables() {
-        tables = Tables.open();
-    }
-
-    @AfterEach
-    void closeTables() {
-        tables.close();
-    }
-
     @Test
     void rows_stay_while_undelivered_and_leave_once_delivered_with_the_feed_keeping_them() throws Exception {
         String account = unique("removal");
-        try (RelayPause pause = RelayPause.hold()) {
+        try (Tables tables = Tables.open(); RelayPause pause = RelayPause.hold()) {
             created(ledger.openAccount(account, "EUR", 0));
             created(ledger.deposit(account, 100, "EUR"));
             created(ledger.withdraw(account, 30, "EUR"));
@@ -44,12 +30,14 @@ class OutboxRemovalTest extends IntegrationTest {
 
         Projections.awaitSettled();
 
-        assertThat(tables.number("select count(*) from outbox_event where account_id = ?", account))
-                .as("outbox rows of the account once delivered").isZero();
-        assertThat(tables.feedOf(account)).extracting(FeedRow::version).containsExactly(1L, 2L, 3L);
-        assertThat(tables.feedOf(account)).extracting(FeedRow::balanceAfter).containsExactly(0L, 100L, 70L);
-        assertThat(tables.number("select count(*) from event_feed where account_id = ? and relayed_at is not null",
-                account)).as("feed rows that say when they were delivered").isEqualTo(3);
+        try (Tables tables = Tables.open()) {
+            assertThat(tables.number("select count(*) from outbox_event where account_id = ?", account))
+                    .as("outbox rows of the account once delivered").isZero();
+            assertThat(tables.feedOf(account)).extracting(FeedRow::version).containsExactly(1L, 2L, 3L);
+            assertThat(tables.feedOf(account)).extracting(FeedRow::balanceAfter).containsExactly(0L, 100L, 70L);
+            assertThat(tables.number("select count(*) from event_feed where account_id = ? and relayed_at is not null",
+                    account)).as("feed rows that say when they were delivered").isEqualTo(3);
+        }
     }
 
     @Test
@@ -59,10 +47,12 @@ class OutboxRemovalTest extends IntegrationTest {
         created(ledger.deposit(account, 5, "EUR"));
         Projections.awaitSettled();
 
-        assertThat(tables.number("select count(*) from outbox_event where relayed_at is not null"))
-                .as("rows kept after delivery").isZero();
-        assertThat(tables.number("select count(*) from pg_indexes where tablename = 'outbox_event'"
-                + " and indexname = 'outbox_event_relayed'")).as("the purge's index, dropped by V8").isZero();
+        try (Tables tables = Tables.open()) {
+            assertThat(tables.number("select count(*) from outbox_event where relayed_at is not null"))
+                    .as("rows kept after delivery").isZero();
+            assertThat(tables.number("select count(*) from pg_indexes where tablename = 'outbox_event'"
+                    + " and indexname = 'outbox_event_relayed'")).as("the purge's index, dropped by V8").isZero();
+        }
     }
 
     private static void created(Reply reply) {

@@ -76,7 +76,7 @@ final class Tables implements AutoCloseable {
         }
     }
 
-    /** The account's outbox rows (undelivered ones) by version, as a relay round would hand them to the consumer. */
+    /** The account's undelivered outbox rows by version, as a relay round would hand them to the consumer. */
     List<PendingEntry> pendingOf(String accountId) {
         return query("select id, " + LedgerEntryColumns.NAMES + " from outbox_event where account_id = ?"
                         + " and relayed_at is null order by version",

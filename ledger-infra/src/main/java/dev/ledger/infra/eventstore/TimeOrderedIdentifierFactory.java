@@ -23,7 +23,8 @@ import org.axonframework.common.IdentifierFactory;
 public final class TimeOrderedIdentifierFactory extends IdentifierFactory {
 
     private static final SecureRandom SEEDS = new SecureRandom();
-    private static final ThreadLocal<SplittableRandom> RANDOM = ThreadLocal.withInitial(TimeOrderedIdentifierFactory::seeded);
+    private static final ThreadLocal<SplittableRandom> RANDOM =
+            ThreadLocal.withInitial(TimeOrderedIdentifierFactory::seeded);
 
     @Override
     public String generateIdentifier() {

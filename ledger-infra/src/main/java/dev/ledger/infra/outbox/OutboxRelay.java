@@ -15,11 +15,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>A round holds a transaction-scoped advisory lock, so across all workers and instances one
  * round runs at a time. It reads the oldest undelivered rows, hands them to the consumer (which
- * commits in a transaction of its own), and removes them from the outbox when the round commits. A
- * crash between the two commits delivers the same rows again; the consumer drops what it already
- * has.
- * An account whose delivery failed is parked with its failed version: its later rows wait behind
- * it, every other account goes on.
+ * commits in a transaction of its own), and removes them from the outbox when the round commits.
+ * A crash between the two commits delivers the same rows again; the consumer drops what it already
+ * has. An account whose delivery failed is parked with its failed version: its later rows wait
+ * behind it, every other account goes on.
  */
 @Component
 public class OutboxRelay {
