@@ -4,10 +4,12 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.ledger.domain.account.Account;
 import dev.ledger.infra.command.AccountLocks;
 import dev.ledger.infra.command.CommandProperties;
+import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -155,12 +157,15 @@ public class EventStoreConfiguration {
      * The mapper Axon serializes events and snapshots with (Axon looks this bean up by name). It
      * is kept apart from the web's mapper, whose strictness is for untrusted input, not for stored
      * history. A snapshot is the account's fields, read and written directly: the domain class
-     * has no accessors and carries no serialization annotations.
+     * has no accessors and carries no serialization annotations. Instants are read by
+     * {@link IsoInstantDeserializer} (a module registered later takes precedence), written as before.
      */
     @Bean
     ObjectMapper defaultAxonObjectMapper() {
         return new ObjectMapper()
                 .registerModule(new JavaTimeModule())
+                .registerModule(new SimpleModule("iso-instants").addDeserializer(Instant.class,
+                        new IsoInstantDeserializer()))
                 .addMixIn(Account.class, FieldsOnly.class)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);

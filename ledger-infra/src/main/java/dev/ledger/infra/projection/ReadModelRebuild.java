@@ -1,5 +1,6 @@
 package dev.ledger.infra.projection;
 
+import dev.ledger.infra.IsoInstants;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.ProgressLog;
 import dev.ledger.infra.account.StoredEvents;
@@ -157,8 +158,8 @@ public class ReadModelRebuild {
                     .append(entryPosition).append(',');
             CopyRows.text(lines, entry.type()).append(',');
             CopyRows.number(lines, entry.amount()).append(',');
-            CopyRows.text(lines, entry.currency()).append(',').append(entry.balanceAfter()).append(',')
-                    .append(entry.occurredAt()).append(',');
+            CopyRows.text(lines, entry.currency()).append(',').append(entry.balanceAfter()).append(',');
+            IsoInstants.append(lines, entry.occurredAt()).append(',');
             CopyRows.text(lines, entry.entryId()).append(',');
             CopyRows.text(lines, entry.transferId()).append(',');
             CopyRows.text(lines, entry.reference()).append('\n');
