@@ -19,6 +19,9 @@ final class CopyRows {
         if (value == null) {
             return row;
         }
+        if (value.indexOf('"') < 0) {
+            return row.append('"').append(value).append('"');
+        }
         row.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
