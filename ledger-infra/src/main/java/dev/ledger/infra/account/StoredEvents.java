@@ -23,8 +23,13 @@ public class StoredEvents {
 
     /** The entry whose {@link #COLUMNS} start at {@code first}. */
     public LedgerEntry entry(ResultSet rs, int first) throws SQLException {
-        AccountEvent event = serializer.deserialize(new SimpleSerializedObject<>(rs.getBytes(first), byte[].class,
-                rs.getString(first + 1), rs.getString(first + 2)));
+        return entry(rs.getBytes(first), rs.getString(first + 1), rs.getString(first + 2));
+    }
+
+    /** The entry of a stored payload, its type and revision (the values of {@link #COLUMNS}). */
+    public LedgerEntry entry(byte[] payload, String payloadType, String payloadRevision) {
+        AccountEvent event = serializer.deserialize(new SimpleSerializedObject<>(payload, byte[].class, payloadType,
+                payloadRevision));
         return LedgerEntry.of(event);
     }
 }

@@ -110,14 +110,14 @@ public class ReadModelRebuild {
         // Readers wait for the rebuild either way: the truncate holds the table until it commits.
         jdbc.execute("alter table statement_line drop constraint statement_line_pkey");
 
-        // Chunks of whole rows in (account, version) order, read on a connection of their own while
-        // the previous chunk is folded and copied in here (a COPY cannot share its connection with
-        // an open cursor, and the two overlap on two cores).
+        // Chunks of stored rows in (account, version) order, read on a connection of their own while
+        // the previous chunk is deserialized, folded and copied in here (a COPY cannot share its
+        // connection with an open cursor, and the two overlap on two cores).
         Writer writer = new Writer(started, totalEvents);
-        try (ChunkReader reader = ChunkReader.start(dataSource, storedEvents, chunkSize)) {
+        try (ChunkReader reader = ChunkReader.start(dataSource, chunkSize)) {
             for (List<ChunkReader.Row> chunk = reader.next(); !chunk.isEmpty(); chunk = reader.next()) {
                 for (ChunkReader.Row row : chunk) {
-                    writer.accept(row.entry(), row.position());
+                    writer.accept(row.entry(storedEvents), row.position());
                 }
                 writer.copyLines();
             }
