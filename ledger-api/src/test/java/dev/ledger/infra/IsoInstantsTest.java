@@ -1,7 +1,6 @@
 package dev.ledger.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -23,7 +22,6 @@ class IsoInstantsTest {
             String text = instant.toString();
             assertThat(IsoInstants.append(new StringBuilder("x,"), instant).toString()).isEqualTo("x," + text);
             assertThat(IsoInstants.parseSimple(text)).as(text).isEqualTo(instant);
-            assertThat(IsoInstants.parse(text)).as(text).isEqualTo(instant);
         }
     }
 
@@ -34,7 +32,6 @@ class IsoInstantsTest {
             String text = instant.toString();
             assertThat(IsoInstants.append(new StringBuilder(), instant).toString()).isEqualTo(text);
             assertThat(IsoInstants.parseSimple(text)).as(text).isNull();
-            assertThat(IsoInstants.parse(text)).as(text).isEqualTo(instant);
         }
     }
 
@@ -48,7 +45,7 @@ class IsoInstantsTest {
     }
 
     @Test
-    void other_forms_are_read_by_instant_and_refused_where_instant_refuses_them() {
+    void other_forms_are_left_to_instant_or_read_as_instant_reads_them() {
         List<String> texts = List.of("2026-11-24t23:10:02z", "2026-11-24T23:10:02+01:00", "2016-12-31T23:59:60Z",
                 "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z",
                 "2026-11-24T24:00:00Z", "2026-11-24T23:60:00Z", "2026-11-24T23:10:02.Z", "2026-11-24T23:10:02.1234567890Z",
@@ -59,11 +56,9 @@ class IsoInstantsTest {
             try {
                 expected = Instant.parse(text);
             } catch (DateTimeParseException refused) {
-                assertThatThrownBy(() -> IsoInstants.parse(text)).as(text).isInstanceOf(DateTimeParseException.class);
                 assertThat(IsoInstants.parseSimple(text)).as(text).isNull();
                 continue;
             }
-            assertThat(IsoInstants.parse(text)).as(text).isEqualTo(expected);
             Instant simple = IsoInstants.parseSimple(text);
             assertThat(simple == null || simple.equals(expected)).as(text + " read as " + simple).isTrue();
         }

@@ -9,8 +9,8 @@ import java.time.LocalDate;
  * {@link java.time.format.DateTimeFormatter}. The formatter's generic machinery (a map of parsed
  * fields per call, a printer per field) took a third of the rebuild's writer thread and two fifths
  * of its reader thread. Both directions give exactly what {@code Instant} gives: the same text for
- * years 0000-9999 (the fraction in groups of three digits, as many as needed), and the fallback to
- * {@code Instant} for anything else.
+ * years 0000-9999 (the fraction in groups of three digits, as many as needed), and for anything
+ * else {@code Instant}'s own code formats, or the caller's parses.
  */
 public final class IsoInstants {
 
@@ -54,18 +54,9 @@ public final class IsoInstants {
     }
 
     /**
-     * {@link Instant#parse}: reads {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z} itself and hands anything
-     * else (offsets, leap seconds, out-of-range fields, other years) to {@code Instant.parse}, so
-     * what it accepts and refuses is Instant's.
-     */
-    public static Instant parse(CharSequence text) {
-        Instant fast = parseSimple(text);
-        return fast != null ? fast : Instant.parse(text);
-    }
-
-    /**
-     * The instant of a text in the form {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z} with every field in
-     * range; null for any other text (which {@code Instant.parse} may still read, or refuse).
+     * What {@link Instant#parse} reads from a text in the form {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}
+     * with every field in range; null for any other text (offsets, leap seconds, out-of-range
+     * fields, other years, lower case), which the caller hands to {@code Instant}'s own parsing.
      */
     public static Instant parseSimple(CharSequence text) {
         int length = text.length();
