@@ -6,6 +6,10 @@ import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.Poll;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -15,7 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * A table with more dead rows and more changes than autovacuum's rules allow is vacuumed and
  * analyzed (so that plans made while it was small are replaced and the relay's indexes lose their
- * dead entries), and then left alone.
+ * dead entries), and then left alone; and its work is paced as autovacuum's would be.
  */
 class TableMaintenanceTest extends IntegrationTest {
 
@@ -54,6 +58,38 @@ class TableMaintenanceTest extends IntegrationTest {
         assertThat(maintenance.runDue()).as("maintenance right after")
                 .doesNotContain("vacuum " + TABLE, "analyze " + TABLE);
         assertThat(TableMaintenance.TABLES).contains(TABLE);
+    }
+
+    @Test
+    void a_pass_is_paced_by_the_tables_autovacuum_cost_settings() throws Exception {
+        String account = unique("paced");
+        // A cost limit of 1 makes a session with this table's settings sleep after every page it touches.
+        jdbc.execute("alter table " + TABLE + " set (autovacuum_vacuum_cost_delay = 10, autovacuum_vacuum_cost_limit = 1)");
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            List<Long> before = counts();
+            new TransactionTemplate(transactionManager).executeWithoutResult(status -> {
+                jdbc.update("insert into projection_held (account_id, version, entry, held_at)"
+                        + " select ?, n, '{}', now() from generate_series(1, ?) as n", account, 1_000);
+                jdbc.update("delete from projection_held where account_id = ?", account);
+            });
+            // Maintenance passes on another thread until the table has been vacuumed (by this
+            // pass or by the scheduled one, which uses the same settings).
+            Future<?> passes = runner.submit(() -> Poll.until("a VACUUM of " + TABLE, Duration.ofSeconds(20), () -> {
+                maintenance.runDue();
+                return counts();
+            }, counts -> counts.get(0) > before.get(0)));
+
+            String seen = Poll.until("maintenance of " + TABLE + " sleeping in the cost-based delay", Duration.ofSeconds(20),
+                    () -> jdbc.queryForList("select wait_event from pg_stat_activity where pid <> pg_backend_pid()"
+                            + " and wait_event = 'VacuumDelay' and query ilike ?", String.class, "%" + TABLE + "%"),
+                    waits -> !waits.isEmpty() || passes.isDone()).stream().findFirst().orElse("never");
+            passes.get(30, TimeUnit.SECONDS);
+            assertThat(seen).isEqualTo("VacuumDelay");
+        } finally {
+            runner.shutdownNow();
+            jdbc.execute("alter table " + TABLE + " reset (autovacuum_vacuum_cost_delay, autovacuum_vacuum_cost_limit)");
+        }
     }
 
     /** The server's counts of VACUUMs and of ANALYZEs of the table, by anyone. */

@@ -33,6 +33,12 @@ import org.springframework.stereotype.Component;
  * and vacuumed once its dead rows exceed the vacuum threshold and scale factor likewise, each
  * setting taken from the table's own storage parameters where it has them (the outbox's, V6) and
  * from the server otherwise. With autovacuum on this does nothing.
+ *
+ * <p>Like autovacuum's, its work is paced by the cost-based delay
+ * ({@code autovacuum_vacuum_cost_delay} and {@code autovacuum_vacuum_cost_limit}, the table's own
+ * where it has them): it sleeps whenever the pages it has read or dirtied add up to the limit. An
+ * ANALYZE of a large table otherwise takes most of a core for up to a second, and on a loaded
+ * server the commands waiting behind it see it in their latency.
  */
 @Component
 public class TableMaintenance {
@@ -49,13 +55,17 @@ public class TableMaintenance {
     private static final String DUE_SQL = """
             select s.relname,
                    s.n_mod_since_analyze > %s + %s * greatest(s.n_live_tup, 0),
-                   s.n_dead_tup > %s + %s * greatest(s.n_live_tup, 0)
+                   s.n_dead_tup > %s + %s * greatest(s.n_live_tup, 0),
+                   %s,
+                   (%s)::int
             from pg_stat_user_tables s
             join pg_class c on c.oid = s.relid
             where s.schemaname = current_schema() and s.relname = any(?)
             order by s.relname""".formatted(setting("autovacuum_analyze_threshold"),
             setting("autovacuum_analyze_scale_factor"), setting("autovacuum_vacuum_threshold"),
-            setting("autovacuum_vacuum_scale_factor"));
+            setting("autovacuum_vacuum_scale_factor"),
+            costSetting("autovacuum_vacuum_cost_delay", "vacuum_cost_delay"),
+            costSetting("autovacuum_vacuum_cost_limit", "vacuum_cost_limit"));
 
     private final JdbcTemplate jdbc;
 
@@ -81,20 +91,22 @@ public class TableMaintenance {
         List<Due> due = new ArrayList<>();
         jdbc.query(DUE_SQL, rs -> {
             if (rs.getBoolean(3) || rs.getBoolean(2)) {
-                due.add(new Due(rs.getString(1), rs.getBoolean(3)));
+                due.add(new Due(rs.getString(1), rs.getBoolean(3), rs.getDouble(4), rs.getInt(5)));
             }
         }, (Object) TABLES.toArray(String[]::new));
         List<String> done = new ArrayList<>(due.size());
         for (Due task : due) {
             try {
-                // VACUUM cannot run in a transaction, so the limit is set on the connection and taken off again.
+                // VACUUM cannot run in a transaction, so the limits are set on the connection and taken off again.
                 jdbc.execute((ConnectionCallback<Void>) connection -> {
                     try (var session = connection.createStatement()) {
                         session.execute("set statement_timeout = '" + DURATION_MAX + "'");
+                        session.execute("set vacuum_cost_delay = " + task.costDelayMillis());
+                        session.execute("set vacuum_cost_limit = " + task.costLimit());
                         try {
                             session.execute(task.sql());
                         } finally {
-                            session.execute("reset statement_timeout");
+                            session.execute("reset statement_timeout; reset vacuum_cost_delay; reset vacuum_cost_limit");
                         }
                     }
                     return null;
@@ -110,8 +122,11 @@ public class TableMaintenance {
         return done;
     }
 
-    /** A table that is due; a VACUUM also analyzes it. The name comes from {@link #TABLES}, never from outside. */
-    private record Due(String table, boolean vacuum) {
+    /**
+     * A table that is due; a VACUUM also analyzes it. The name comes from {@link #TABLES}, never
+     * from outside; the cost settings are numbers read from the server.
+     */
+    private record Due(String table, boolean vacuum, double costDelayMillis, int costLimit) {
 
         String sql() {
             return (vacuum ? "vacuum (analyze, skip_locked) " : "analyze (skip_locked) ") + table;
@@ -121,6 +136,18 @@ public class TableMaintenance {
         public String toString() {
             return (vacuum ? "vacuum " : "analyze ") + table;
         }
+    }
+
+    /**
+     * An autovacuum cost setting as autovacuum would use it for the table: the table's storage
+     * parameter, else the server's autovacuum setting, and where that is -1 the plain VACUUM one
+     * (as a number in the setting's base unit: milliseconds for the delay).
+     */
+    private static String costSetting(String name, String fallback) {
+        String server = "(select case when a.setting::float8 >= 0 then a.setting::float8 else v.setting::float8 end"
+                + " from pg_settings a, pg_settings v where a.name = '" + name + "' and v.name = '" + fallback + "')";
+        return "coalesce((select split_part(o, '=', 2)::float8 from unnest(c.reloptions) o where o like '" + name
+                + "=%' and split_part(o, '=', 2)::float8 >= 0), " + server + ")";
     }
 
     /** An autovacuum setting as the table has it among its storage parameters, else as the server has it. */
