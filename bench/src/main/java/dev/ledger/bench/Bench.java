@@ -410,7 +410,7 @@ public final class Bench {
 
     Load.Result ledger(String name, List<String> accounts, int connections, double warmup, double seconds,
                        boolean measureLag) throws Exception {
-        Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag);
+        Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag, options.randomKeys);
         Prometheus.Buckets[] before = new Prometheus.Buckets[1];
         double[] backlog = {Double.NaN};
         Load.Result r = load.run(name, accounts, connections, warmup, seconds, measureLag ? () -> {
@@ -571,7 +571,7 @@ public final class Bench {
     }
 
     void deepVsShallow() throws Exception {
-        Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag);
+        Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag, options.randomKeys);
         List<String> samples = new ArrayList<>();
         Histogram shallow = new Histogram();
         Histogram deep = new Histogram();

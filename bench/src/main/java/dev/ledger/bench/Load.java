@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,13 +26,20 @@ public final class Load {
     private final int port;
     private final String authorization;
     private final String runTag;
+    private final boolean randomKeys;
     private static final AtomicLong PHASES = new AtomicLong();
 
-    public Load(String host, int port, String authorization, String runTag) {
+    /**
+     * randomKeys: each Idempotency-Key a random (version 4) UUID, as payment APIs tell their clients
+     * to make them; otherwise runTag, phase, connection and a counter, which PostgreSQL inserts at a
+     * few places of the inbox's key index instead of all over it.
+     */
+    public Load(String host, int port, String authorization, String runTag, boolean randomKeys) {
         this.host = host;
         this.port = port;
         this.authorization = authorization;
         this.runTag = runTag;
+        this.randomKeys = randomKeys;
     }
 
     public record Result(String name, int connections, double seconds, long requests, long errors,
@@ -82,6 +91,23 @@ public final class Load {
         n += digits;
         System.arraycopy(TAIL, 0, buf, n, TAIL.length);
         return n + TAIL.length;
+    }
+
+    /** Builds one request into buf: prefix + a random UUID as the key + tail. Returns its length. */
+    static int build(byte[] buf, byte[] prefix, Random random) {
+        int n = prefix.length;
+        System.arraycopy(prefix, 0, buf, 0, n);
+        UUID key = new UUID(random.nextLong() & ~0xF000L | 0x4000L, random.nextLong() & ~(0xCL << 60) | (0x8L << 60));
+        byte[] text = key.toString().getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(text, 0, buf, n, text.length);
+        n += text.length;
+        System.arraycopy(TAIL, 0, buf, n, TAIL.length);
+        return n + TAIL.length;
+    }
+
+    /** The next request of a connection, with a key as this load makes them. */
+    private int next(byte[] buf, byte[] prefix, byte[] keyTag, long seq, Random random) {
+        return randomKeys ? build(buf, prefix, random) : build(buf, prefix, keyTag, seq);
     }
 
     /**
@@ -172,7 +198,7 @@ public final class Load {
             for (byte[] p : prefixes) {
                 longest = Math.max(longest, p.length);
             }
-            byte[] buf = new byte[longest + keyTag.length + 20 + TAIL.length];
+            byte[] buf = new byte[longest + Math.max(keyTag.length + 20, 36) + TAIL.length];
             ThreadLocalRandom random = ThreadLocalRandom.current();
             long seq = 0;
             int consecutiveFailures = 0;
@@ -183,7 +209,7 @@ public final class Load {
                         break;
                     }
                     byte[] prefix = prefixes.length == 1 ? prefixes[0] : prefixes[random.nextInt(prefixes.length)];
-                    int len = build(buf, prefix, keyTag, seq++);
+                    int len = next(buf, prefix, keyTag, seq++, random);
                     boolean keep = errorSamples.size() < ERROR_SAMPLES_MAX;
                     int status;
                     try {
@@ -233,10 +259,10 @@ public final class Load {
                            long deadlineNanos) {
         byte[] prefix = prefix(accountId);
         byte[] keyTag = (runTag + "-seq-" + PHASES.incrementAndGet() + "-").getBytes(StandardCharsets.US_ASCII);
-        byte[] buf = new byte[prefix.length + keyTag.length + 20 + TAIL.length];
+        byte[] buf = new byte[prefix.length + Math.max(keyTag.length + 20, 36) + TAIL.length];
         long errors = 0;
         for (int i = 0; i < count; i++) {
-            int len = build(buf, prefix, keyTag, i);
+            int len = next(buf, prefix, keyTag, i, ThreadLocalRandom.current());
             long t0 = System.nanoTime();
             if (deadlineNanos != Long.MAX_VALUE && t0 - deadlineNanos > 0) {
                 break;

@@ -27,6 +27,8 @@ public final class Options {
     boolean quick;
     boolean writeDocs = true;
     String jar = "ledger-api/target/ledger.jar";
+    /** Idempotency keys as clients are told to make them (random UUIDs), or tag-connection-counter. */
+    boolean randomKeys = true;
 
     static final String USAGE = """
             bench/run [options]
@@ -44,6 +46,8 @@ public final class Options {
               --budget-seconds=840    the whole run's time limit: the rebuild wait is cut to what is left
               --port=18080            the service's HTTP port
               --pgbench-scale=10      pgbench -i -s
+              --keys=random           Idempotency-Keys: random UUIDs, as clients are told to make them;
+                                      `sequential` = run tag, connection and counter (rounds 1-6)
               --no-docs               do not rewrite docs/performance.md and the chart
               --quick                 tiny numbers (about a minute): smoke-test the harness itself
             """;
@@ -100,6 +104,11 @@ public final class Options {
                 case "pgbench-scale" -> o.pgbenchScale = positive(e.getKey(), v);
                 case "no-docs" -> o.writeDocs = false;
                 case "jar" -> o.jar = v;
+                case "keys" -> o.randomKeys = switch (v) {
+                    case "random" -> true;
+                    case "sequential" -> false;
+                    default -> throw new IllegalArgumentException("--keys must be random or sequential");
+                };
                 default -> throw new IllegalArgumentException("unknown option --" + e.getKey() + "\n" + USAGE);
             }
         }
@@ -134,6 +143,7 @@ public final class Options {
         m.put("pgbenchScale", pgbenchScale);
         m.put("connections", connections);
         m.put("spreadAccounts", spreadAccounts);
+        m.put("keys", randomKeys ? "random" : "sequential");
         return m;
     }
 }

@@ -193,7 +193,8 @@ public final class Report {
         row(out, "pgbench", "`pgbench -b tpcb-like -M prepared -c <c> -j min(c,2) -T <s>`, scale " + opt.get("pgbenchScale")
                 + " (no `-P`: pgbench 15 refuses `-P 0`); per-transaction percentiles would need `--log`, so only the average");
         row(out, "ledger load", "closed loop, one keep-alive HTTP/1.1 connection per client, `POST /api/v1/accounts/{id}/deposits`"
-                + " of 1 EUR minor unit, fresh `Idempotency-Key` each; spread = random one of " + opt.get("spreadAccounts")
+                + " of 1 EUR minor unit, fresh `Idempotency-Key` each (" + ("sequential".equals(opt.get("keys"))
+                ? "run tag, connection and counter" : "a random UUID") + "); spread = random one of " + opt.get("spreadAccounts")
                 + " accounts, hot = all on one account");
         row(out, "phases", opt.get("firstWarmupSeconds") + " s of unmeasured load first (the JIT compiles the"
                 + " service's hot paths); then " + opt.get("rounds") + " A/B rounds of " + opt.get("phaseSeconds") + " s measured (ledger phases after "

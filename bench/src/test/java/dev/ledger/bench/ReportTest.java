@@ -39,6 +39,18 @@ class ReportTest {
     }
 
     @Test
+    void theKindOfIdempotencyKeysIsStated() {
+        Run run = new Run();
+        run.options.putAll(Options.parse(new String[0]).toMap());
+        assertThat(Report.generated(run)).contains("fresh `Idempotency-Key` each (a random UUID)");
+
+        Run other = new Run();
+        other.options.putAll(Options.parse(new String[] {"--keys=sequential"}).toMap());
+        assertThat(Report.generated(other)).contains("fresh `Idempotency-Key` each (run tag, connection and counter)");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--keys=uuid"})).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void theServerSettingsThatShapeTheNumbersAreStated() {
         Run run = new Run();
         run.environment.putAll(Map.of("postgresql", "15.20", "fsync", "on", "synchronous_commit", "on",
