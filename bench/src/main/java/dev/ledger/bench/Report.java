@@ -197,7 +197,9 @@ public final class Report {
                 ? "run tag, connection and counter" : "a random UUID") + "); spread = random one of " + opt.get("spreadAccounts")
                 + " accounts, hot = all on one account");
         row(out, "phases", opt.get("firstWarmupSeconds") + " s of unmeasured load first (the JIT compiles the"
-                + " service's hot paths); then " + opt.get("rounds") + " A/B rounds of " + opt.get("phaseSeconds") + " s measured (ledger phases after "
+                + " service's hot paths; `/actuator/prometheus` scraped every " + Bench.WARM_UP_SCRAPE_SECONDS
+                + " s meanwhile, as a Prometheus server would, so that the phases' own scrapes find the request path"
+                + " compiled for them too); then " + opt.get("rounds") + " A/B rounds of " + opt.get("phaseSeconds") + " s measured (ledger phases after "
                 + opt.get("warmupSeconds") + " s unmeasured warm-up); sweep " + opt.get("sweepSeconds") + " s per client count");
         row(out, "service settings", "`--ledger.limits.requests-per-second=1000000`: the per-client rate limit (default"
                 + " 5000/s) would otherwise throttle the single benchmark client; everything else default");

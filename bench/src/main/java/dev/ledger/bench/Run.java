@@ -27,6 +27,8 @@ public final class Run {
     final Map<String, Object> rebuild = new LinkedHashMap<>();
     final Map<String, Object> rebuildAgain = new LinkedHashMap<>();
     long errors;
+    /** How often the warm-up scraped /actuator/prometheus. */
+    int warmUpScrapes;
     final List<String> errorSamples = new ArrayList<>();
 
     static double mean(List<Double> values) {
@@ -114,6 +116,7 @@ public final class Run {
         m.put("deepVsShallow", deep);
         m.put("rebuild", rebuild);
         m.put("rebuildAgain", rebuildAgain);
+        m.put("warmUpScrapes", warmUpScrapes);
         m.put("errors", errors);
         m.put("errorSamples", errorSamples);
         return m;

@@ -42,7 +42,8 @@ class ReportTest {
     void theKindOfIdempotencyKeysIsStated() {
         Run run = new Run();
         run.options.putAll(Options.parse(new String[0]).toMap());
-        assertThat(Report.generated(run)).contains("fresh `Idempotency-Key` each (a random UUID)");
+        assertThat(Report.generated(run)).contains("fresh `Idempotency-Key` each (a random UUID)")
+                .contains("`/actuator/prometheus` scraped every 5 s meanwhile");
 
         Run other = new Run();
         other.options.putAll(Options.parse(new String[] {"--keys=sequential"}).toMap());
