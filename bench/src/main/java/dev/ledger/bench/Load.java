@@ -105,6 +105,11 @@ public final class Load {
         return n + TAIL.length;
     }
 
+    /** Room for the longer of the two kinds of key: the tag and up to 20 digits, or a UUID's 36 characters. */
+    static int keyRoom(byte[] keyTag) {
+        return Math.max(keyTag.length + 20, 36);
+    }
+
     /** The next request of a connection, with a key as this load makes them. */
     private int next(byte[] buf, byte[] prefix, byte[] keyTag, long seq, Random random) {
         return randomKeys ? build(buf, prefix, random) : build(buf, prefix, keyTag, seq);
@@ -198,7 +203,7 @@ public final class Load {
             for (byte[] p : prefixes) {
                 longest = Math.max(longest, p.length);
             }
-            byte[] buf = new byte[longest + Math.max(keyTag.length + 20, 36) + TAIL.length];
+            byte[] buf = new byte[longest + keyRoom(keyTag) + TAIL.length];
             ThreadLocalRandom random = ThreadLocalRandom.current();
             long seq = 0;
             int consecutiveFailures = 0;
@@ -259,7 +264,7 @@ public final class Load {
                            long deadlineNanos) {
         byte[] prefix = prefix(accountId);
         byte[] keyTag = (runTag + "-seq-" + PHASES.incrementAndGet() + "-").getBytes(StandardCharsets.US_ASCII);
-        byte[] buf = new byte[prefix.length + Math.max(keyTag.length + 20, 36) + TAIL.length];
+        byte[] buf = new byte[prefix.length + keyRoom(keyTag) + TAIL.length];
         long errors = 0;
         for (int i = 0; i < count; i++) {
             int len = next(buf, prefix, keyTag, i, ThreadLocalRandom.current());

@@ -39,14 +39,7 @@ class TableMaintenanceTest extends IntegrationTest {
     void a_table_changed_beyond_the_rules_is_vacuumed_and_analyzed_and_then_left_alone() {
         String account = unique("maintenance");
         List<Long> before = counts();
-        // Rows inserted and deleted in one transaction: no other test ever sees them, but each
-        // counts as a change twice and leaves a dead row.
-        new TransactionTemplate(transactionManager).executeWithoutResult(status -> {
-            assertThat(jdbc.update("""
-                    insert into projection_held (account_id, version, entry, held_at)
-                    select ?, n, '{}', now() from generate_series(1, ?) as n""", account, ROWS)).isEqualTo(ROWS);
-            assertThat(jdbc.update("delete from projection_held where account_id = ?", account)).isEqualTo(ROWS);
-        });
+        leaveDeadRows(account, ROWS);
 
         // The server publishes a transaction's row counts within about a second; the scheduled
         // run may get there first, so what is checked is the server's count of VACUUMs and ANALYZEs.
@@ -68,11 +61,7 @@ class TableMaintenanceTest extends IntegrationTest {
         ExecutorService runner = Executors.newSingleThreadExecutor();
         try {
             List<Long> before = counts();
-            new TransactionTemplate(transactionManager).executeWithoutResult(status -> {
-                jdbc.update("insert into projection_held (account_id, version, entry, held_at)"
-                        + " select ?, n, '{}', now() from generate_series(1, ?) as n", account, 1_000);
-                jdbc.update("delete from projection_held where account_id = ?", account);
-            });
+            leaveDeadRows(account, 1_000);
             // Maintenance passes on another thread until the table has been vacuumed (by this
             // pass or by the scheduled one, which uses the same settings).
             Future<?> passes = runner.submit(() -> Poll.until("a VACUUM of " + TABLE, Duration.ofSeconds(20), () -> {
@@ -90,6 +79,19 @@ class TableMaintenanceTest extends IntegrationTest {
             runner.shutdownNow();
             jdbc.execute("alter table " + TABLE + " reset (autovacuum_vacuum_cost_delay, autovacuum_vacuum_cost_limit)");
         }
+    }
+
+    /**
+     * Rows inserted and deleted in one transaction: no other test ever sees them, but each counts
+     * as a change twice and leaves a dead row.
+     */
+    private void leaveDeadRows(String account, int rows) {
+        new TransactionTemplate(transactionManager).executeWithoutResult(status -> {
+            assertThat(jdbc.update("""
+                    insert into projection_held (account_id, version, entry, held_at)
+                    select ?, n, '{}', now() from generate_series(1, ?) as n""", account, rows)).isEqualTo(rows);
+            assertThat(jdbc.update("delete from projection_held where account_id = ?", account)).isEqualTo(rows);
+        });
     }
 
     /** The server's counts of VACUUMs and of ANALYZEs of the table, by anyone. */

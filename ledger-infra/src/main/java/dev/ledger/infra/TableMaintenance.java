@@ -52,6 +52,10 @@ public class TableMaintenance {
     /** A statement of maintenance runs at most this long; a table another session holds is skipped until next time. */
     private static final String DURATION_MAX = "60s";
 
+    /** The session's limits for one statement of maintenance, in one round trip. */
+    private static final String LIMITS_SQL = "select set_config('statement_timeout', ?, false),"
+            + " set_config('vacuum_cost_delay', ?, false), set_config('vacuum_cost_limit', ?, false)";
+
     private static final String DUE_SQL = """
             select s.relname,
                    s.n_mod_since_analyze > %s + %s * greatest(s.n_live_tup, 0),
@@ -99,11 +103,13 @@ public class TableMaintenance {
             try {
                 // VACUUM cannot run in a transaction, so the limits are set on the connection and taken off again.
                 jdbc.execute((ConnectionCallback<Void>) connection -> {
-                    try (var session = connection.createStatement()) {
+                    try (var limits = connection.prepareStatement(LIMITS_SQL);
+                         var session = connection.createStatement()) {
                         try {
-                            session.execute("set statement_timeout = '" + DURATION_MAX + "'");
-                            session.execute("set vacuum_cost_delay = " + task.costDelayMillis());
-                            session.execute("set vacuum_cost_limit = " + task.costLimit());
+                            limits.setString(1, DURATION_MAX);
+                            limits.setString(2, Double.toString(task.costDelayMillis()));
+                            limits.setString(3, Integer.toString(task.costLimit()));
+                            limits.execute();
                             session.execute(task.sql());
                         } finally {
                             session.execute("reset statement_timeout; reset vacuum_cost_delay; reset vacuum_cost_limit");
@@ -124,7 +130,7 @@ public class TableMaintenance {
 
     /**
      * A table that is due; a VACUUM also analyzes it. The name comes from {@link #TABLES}, never
-     * from outside; the cost settings are numbers read from the server.
+     * from outside; the cost settings are read from the server and passed back as parameters.
      */
     private record Due(String table, boolean vacuum, double costDelayMillis, int costLimit) {
 
@@ -144,15 +150,19 @@ public class TableMaintenance {
      * (as a number in the setting's base unit: milliseconds for the delay).
      */
     private static String costSetting(String name, String fallback) {
-        String server = "(select case when a.setting::float8 >= 0 then a.setting::float8 else v.setting::float8 end"
-                + " from pg_settings a, pg_settings v where a.name = '" + name + "' and v.name = '" + fallback + "')";
-        return "coalesce((select split_part(o, '=', 2)::float8 from unnest(c.reloptions) o where o like '" + name
-                + "=%' and split_part(o, '=', 2)::float8 >= 0), " + server + ")";
+        return "coalesce(" + reloption(name) + ", (select case when a.setting::float8 >= 0 then a.setting::float8"
+                + " else v.setting::float8 end from pg_settings a, pg_settings v where a.name = '" + name
+                + "' and v.name = '" + fallback + "'))";
     }
 
     /** An autovacuum setting as the table has it among its storage parameters, else as the server has it. */
     private static String setting(String name) {
-        return "coalesce((select split_part(o, '=', 2)::float8 from unnest(c.reloptions) o where o like '" + name
-                + "=%'), current_setting('" + name + "')::float8)";
+        return "coalesce(" + reloption(name) + ", current_setting('" + name + "')::float8)";
+    }
+
+    /** The table's storage parameter of that name, as a number; null where it has none (or -1, "not set"). */
+    private static String reloption(String name) {
+        return "(select split_part(o, '=', 2)::float8 from unnest(c.reloptions) o where o like '" + name
+                + "=%' and split_part(o, '=', 2)::float8 >= 0)";
     }
 }
