@@ -52,6 +52,19 @@ public final class TransactionBuffer {
         return created;
     }
 
+    /**
+     * Writes the rows the current transaction has buffered so far now, rather than just before it
+     * commits: for tests that hold a transaction open after its writes (which, with the rows written
+     * at commit, still happens between the writes and the commit). Rows buffered later are written
+     * at commit as usual.
+     */
+    public static void flushNow() {
+        Buffers buffers = existing(BUFFERS);
+        if (buffers != null) {
+            buffers.writeRows();
+        }
+    }
+
     /** The current transaction's buffer belonging to {@code owner}; null when it has none. */
     @SuppressWarnings("unchecked")
     public static <B> B existing(Object owner) {
@@ -78,6 +91,10 @@ public final class TransactionBuffer {
 
         @Override
         public void beforeCommit(boolean readOnly) {
+            writeRows();
+        }
+
+        private void writeRows() {
             Pipeline pipeline = new Pipeline();
             flushes.forEach(flush -> flush.accept(pipeline));
             pipeline.run(jdbc);

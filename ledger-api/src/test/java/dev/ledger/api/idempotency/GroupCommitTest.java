@@ -26,9 +26,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Proves group commit: writes that queue for an account while its writer is busy commit together
- * in one transaction (one PostgreSQL transaction id on all their events), each with the answer it
- * would have had alone; and a group whose commit fails runs each write again alone, so only the
- * write that cannot commit fails, and no event number is skipped or reused.
+ * in one transaction (one PostgreSQL transaction id on all their events, inserted by one
+ * statement), each with the answer it would have had alone; and a group whose commit fails runs
+ * each write again alone, so only the write that cannot commit fails, and no event number is
+ * skipped or reused.
  *
  * <p>The writer is held busy by a test connection holding the account's database lock: the first
  * write waits for it inside its transaction, the others queue behind it.
@@ -65,6 +66,7 @@ class GroupCommitTest extends IntegrationTest {
         Future<Reply> first;
         List<Future<Reply>> queued = new ArrayList<>();
         double fallbacksBefore = fallbacks();
+        String inserts = logEventInserts();
         try (Connection holder = TestDatabase.get().connect()) {
             lock(holder, "account\n" + account);
             lock(holder, CLIENT_KEY_PREFIX + inFlightKey);
@@ -88,6 +90,8 @@ class GroupCommitTest extends IntegrationTest {
             for (Future<Reply> reply : queued) {
                 get(reply);
             }
+        } finally {
+            stopLogging(inserts);
         }
         Reply deposit100 = get(queued.get(0));
         Reply refused = get(queued.get(1));
@@ -110,6 +114,8 @@ class GroupCommitTest extends IntegrationTest {
 
         assertThat(transactionIds(account, 4, 5)).as("transactions that appended versions 4 and 5").isEqualTo(1);
         assertThat(transactionIds(account, 3, 5)).as("the first write committed on its own").isEqualTo(2);
+        assertThat(insertStatements(inserts, account, 4, 5)).as("statements that inserted versions 4 and 5")
+                .isEqualTo(1);
         assertThat(LedgerRows.inboxRows(inFlightKey)).as("nothing stored for the key in flight").isZero();
         assertThat(fallbacks()).as("groups run again alone").isEqualTo(fallbacksBefore);
 
@@ -224,6 +230,35 @@ class GroupCommitTest extends IntegrationTest {
         return LedgerRows.count("select count(distinct xmin::text) from domain_event_entry"
                 + " where aggregate_identifier = ? and sequence_number between ? and ?",
                 account, fromVersion - 1, toVersion - 1);
+    }
+
+    /**
+     * Logs every insert statement into the event store (the accounts and sequence numbers of its
+     * rows) in a table of its own, until {@link #stopLogging}; answers that table's name (the
+     * table stays, in the test run's own database).
+     */
+    private static String logEventInserts() {
+        String log = "event_inserts_" + UUID.randomUUID().toString().replace("-", "");
+        LedgerRows.execute(
+                "create table " + log + " (statement bigserial, accounts text[], sequences bigint[])",
+                "create function " + log + "() returns trigger language plpgsql as $$ begin"
+                        + " insert into " + log + " (accounts, sequences)"
+                        + " select array_agg(aggregate_identifier), array_agg(sequence_number) from inserted;"
+                        + " return null; end $$",
+                "create trigger " + log + " after insert on domain_event_entry referencing new table as inserted"
+                        + " for each statement execute function " + log + "()");
+        return log;
+    }
+
+    private static void stopLogging(String log) {
+        LedgerRows.execute("drop trigger " + log + " on domain_event_entry", "drop function " + log + "()");
+    }
+
+    /** How many logged insert statements wrote the account's versions from..to. */
+    private static long insertStatements(String log, String account, long fromVersion, long toVersion) {
+        return LedgerRows.count("select count(distinct l.statement) from " + log + " l,"
+                + " unnest(l.accounts, l.sequences) as r(account_id, sequence_number)"
+                + " where r.account_id = ? and r.sequence_number between ? and ?", account, fromVersion - 1, toVersion - 1);
     }
 
     private static void awaitUntil(String what, BooleanSupplier condition) {

@@ -10,6 +10,7 @@ import dev.ledger.api.account.ReadProperties;
 import dev.ledger.domain.account.DepositMoneyCommand;
 import dev.ledger.domain.account.OpenAccountCommand;
 import dev.ledger.domain.account.Origin;
+import dev.ledger.infra.TransactionBuffer;
 import dev.ledger.infra.command.CommandProperties;
 import dev.ledger.infra.outbox.Tables.FeedRow;
 import dev.ledger.infra.projection.ProjectionMetrics;
@@ -75,9 +76,6 @@ class OutOfOrderCommitTest extends IntegrationTest {
 
     @Autowired
     private ProjectionMetrics metrics;
-
-    @Autowired
-    private OutboxStore outbox;
 
     @Value("${spring.datasource.hikari.connection-timeout}")
     private long connectionTimeoutMs;
@@ -220,7 +218,7 @@ class OutOfOrderCommitTest extends IntegrationTest {
                         origin("held-1")));
                 commandGateway.sendAndWait(new DepositMoneyCommand(accountId, "held-2", 2, "EUR", "held", null,
                         origin("held-2")));
-                outbox.insertPendingNow();
+                TransactionBuffer.flushNow();
                 outboxIds.set(jdbc.queryForList("select id from outbox_event where account_id = ? order by version",
                         Long.class, accountId));
                 writtenAt.set(System.nanoTime());

@@ -31,12 +31,14 @@ import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.GenericAggregateFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Axon on PostgreSQL: events are appended by Axon's JDBC storage engine, all the events of one
- * command in one batched insert on the transaction's own connection (the JPA engine took a
+ * Axon on PostgreSQL: events are stored by Axon's JDBC storage engine, all the events of one
+ * transaction (a group commit's many commands) in one insert just before it commits, on the
+ * transaction's own connection ({@link CommitTimeEventStorageEngine}; the JPA engine took a
  * sequence value and a persist and flush per event). The Account aggregate is registered here rather than with Spring's
  * {@code @Aggregate} stereotype, so that the domain module stays free of Spring. Loaded accounts
  * stay in an {@link AggregateCache}, and every {@code snapshot-every} events an account's state
@@ -67,16 +69,17 @@ public class EventStoreConfiguration {
     /**
      * The event store's engine. It joins the caller's transaction (Spring's, through the
      * transaction-bound connection), so events commit with the inbox answer and the outbox rows;
-     * a second event for an account version is refused by the unique (account, version) index and
-     * reported as Axon's concurrency failure.
+     * a second event for an account version is refused by the unique (account, version) index when
+     * the transaction commits.
      */
     @Bean
     EventStorageEngine eventStorageEngine(Serializer defaultSerializer,
                                           @Qualifier("eventSerializer") Serializer eventSerializer,
                                           PersistenceExceptionResolver persistenceExceptionResolver,
                                           org.axonframework.config.Configuration axon,
-                                          DataSource dataSource, TransactionManager transactionManager) {
-        return JdbcEventStorageEngine.builder()
+                                          DataSource dataSource, TransactionManager transactionManager,
+                                          JdbcTemplate jdbc) {
+        return new CommitTimeEventStorageEngine(JdbcEventStorageEngine.builder()
                 .snapshotSerializer(defaultSerializer)
                 .eventSerializer(eventSerializer)
                 .upcasterChain(axon.upcasterChain())
@@ -84,8 +87,8 @@ public class EventStoreConfiguration {
                 .persistenceExceptionResolver(persistenceExceptionResolver)
                 .connectionProvider(new SpringDataSourceConnectionProvider(dataSource))
                 .transactionManager(transactionManager)
-                .schema(SCHEMA)
-                .build();
+                .dataType(byte[].class)
+                .schema(SCHEMA), jdbc);
     }
 
     @Bean

@@ -42,20 +42,6 @@ public class OutboxStore {
                 .addAll(entries);
     }
 
-    /**
-     * Inserts the rows the current transaction has appended so far, now rather than just before
-     * it commits: for tests of a transaction that holds outbox ids and commits late (which, with
-     * the insert at commit, still happens between the insert and the commit).
-     */
-    void insertPendingNow() {
-        List<LedgerEntry> pending = TransactionBuffer.existing(this);
-        if (pending != null) {
-            Pipeline pipeline = new Pipeline();
-            insertAll(pending, pipeline);
-            pipeline.run(jdbc);
-        }
-    }
-
     /** Adds the insert of the buffered rows, one statement for all of them, and empties the buffer. */
     private void insertAll(List<LedgerEntry> entries, Pipeline pipeline) {
         if (!entries.isEmpty()) {
