@@ -44,6 +44,7 @@ class AccountTest {
     @BeforeEach
     void setUp() {
         fixture = new AggregateTestFixture<>(Account.class);
+        fixture.registerCommandTargetResolver(new AccountCommandTarget());
         MessageHandlerInterceptor<CommandMessage<?>> keepException = (unitOfWork, chain) -> {
             try {
                 return chain.proceed();

@@ -41,6 +41,7 @@ class TransferLegTest {
     @BeforeEach
     void setUp() {
         fixture = new AggregateTestFixture<>(Account.class);
+        fixture.registerCommandTargetResolver(new AccountCommandTarget());
         MessageHandlerInterceptor<CommandMessage<?>> keepException = (unitOfWork, chain) -> {
             try {
                 return chain.proceed();

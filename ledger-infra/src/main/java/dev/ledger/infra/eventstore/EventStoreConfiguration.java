@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.ledger.domain.account.Account;
+import dev.ledger.domain.account.AccountCommandTarget;
 import dev.ledger.infra.command.AccountLocks;
 import dev.ledger.infra.command.CommandProperties;
 import java.time.Instant;
@@ -115,6 +116,7 @@ public class EventStoreConfiguration {
                                       ExecutorService snapshotExecutor) {
         return configurer -> configurer.configureAggregate(
                 AggregateConfigurer.defaultConfiguration(Account.class)
+                        .configureCommandTargetResolver(c -> new AccountCommandTarget())
                         .configureCache(c -> cache)
                         .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
                                 snapshotter(c, snapshotExecutor), properties.snapshotEvery())));
