@@ -34,9 +34,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  */
 final class CommitTimeEventStorageEngine extends JdbcEventStorageEngine {
 
-    /** Axon's column order for an event ({@code EventSchema#domainEventFields}), one array each. */
-    static final String INSERT_SQL = "insert into domain_event_entry (event_identifier, aggregate_identifier,"
-            + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data)"
+    /** Axon's insert of events, in its column order ({@code EventSchema#domainEventFields}), one array each. */
+    static final String INSERT_SQL = "insert into " + EventStoreConfiguration.SCHEMA.domainEventTable()
+            + " (" + EventStoreConfiguration.SCHEMA.domainEventFields() + ")"
             + " select * from unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::bytea[], ?::bytea[])";
 
