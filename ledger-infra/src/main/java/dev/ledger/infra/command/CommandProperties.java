@@ -15,7 +15,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          that loading it never replays more than that
  * @param writers           threads that commit writes; each account always goes to the same one.
  *                          Fewer writers make bigger groups (fewer commits): on the 2-core benchmark
- *                          machine 1 or 2 writers gave about 1.3-1.9x the deposits/s of 4
+ *                          machine 1 or 2 writers gave about 1.3-1.9x the deposits/s of 4 (round 2),
+ *                          and since a group's events go in one statement, 1 writer about 1.26x the
+ *                          deposits/s of 2 (round 8). The price of one: a write that waits for an
+ *                          account's database lock (held by another process, at most
+ *                          {@code lockWaitMax}) holds up every write queued behind it, not only
+ *                          those of its writer's share of the accounts
  * @param batchSizeMax      writes committed together in one transaction, at most (group commit)
  * @param queueLengthMax    writes waiting for each writer, at most; more are refused as busy
  */
@@ -26,7 +31,7 @@ public record CommandProperties(
         @DefaultValue("PT0.005S") Duration retryWaitInitial,
         @DefaultValue("100000") int cachedAccountsMax,
         @DefaultValue("500") int snapshotEvery,
-        @DefaultValue("2") int writers,
+        @DefaultValue("1") int writers,
         @DefaultValue("64") int batchSizeMax,
         @DefaultValue("1024") int queueLengthMax) {
 
