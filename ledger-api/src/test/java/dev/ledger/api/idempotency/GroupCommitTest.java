@@ -258,7 +258,8 @@ class GroupCommitTest extends IntegrationTest {
     private static long insertStatements(String log, String account, long fromVersion, long toVersion) {
         return LedgerRows.count("select count(distinct l.statement) from " + log + " l,"
                 + " unnest(l.accounts, l.sequences) as r(account_id, sequence_number)"
-                + " where r.account_id = ? and r.sequence_number between ? and ?", account, fromVersion - 1, toVersion - 1);
+                + " where r.account_id = ? and r.sequence_number between ? and ?",
+                account, fromVersion - 1, toVersion - 1);
     }
 
     private static void awaitUntil(String what, BooleanSupplier condition) {

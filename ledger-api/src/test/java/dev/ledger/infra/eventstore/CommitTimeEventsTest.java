@@ -60,7 +60,8 @@ class CommitTimeEventsTest extends IntegrationTest {
                     sequences(eventStore.readEvents(account).asStream().toList()),
                     sequences(eventStore.readEvents(account, 1).asStream().toList()),
                     new JdbcTemplate(dataSource).queryForObject(
-                            "select count(*) from domain_event_entry where aggregate_identifier = ?", Long.class, account),
+                            "select count(*) from domain_event_entry where aggregate_identifier = ?",
+                            Long.class, account),
                     storedSequences(account));
         });
 

@@ -17,7 +17,8 @@ public final class AccountCommandTarget implements CommandTargetResolver {
     @Override
     public VersionedAggregateIdentifier resolveTarget(CommandMessage<?> command) {
         if (!(command.getPayload() instanceof AccountCommand accountCommand)) {
-            throw new IllegalArgumentException("not a command to an account: " + command.getPayloadType().getSimpleName());
+            throw new IllegalArgumentException(
+                    "not a command to an account: " + command.getPayloadType().getSimpleName());
         }
         String accountId = accountCommand.accountId();
         if (accountId == null) {
