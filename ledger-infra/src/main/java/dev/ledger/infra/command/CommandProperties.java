@@ -20,7 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          deposits/s of 2 (round 8). The price of one: a write that waits for an
  *                          account's database lock (held by another process, at most
  *                          {@code lockWaitMax}) holds up every write queued behind it, not only
- *                          those of its writer's share of the accounts
+ *                          those of its writer's share of the accounts; and at the higher rate the
+ *                          read models' lag tail was longer in the benchmark (2 keeps more margin)
  * @param batchSizeMax      writes committed together in one transaction, at most (group commit)
  * @param queueLengthMax    writes waiting for each writer, at most; more are refused as busy
  */
