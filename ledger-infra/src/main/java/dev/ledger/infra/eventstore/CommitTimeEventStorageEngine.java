@@ -13,7 +13,6 @@ import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.serialization.SerializedObject;
 import org.axonframework.serialization.Serializer;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Axon's JDBC event storage, with the events of a whole transaction inserted in one statement just
@@ -30,7 +29,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * when the transaction commits, and so fails the whole transaction (PostgreSQL's unique
  * violation, which the executor retries like Axon's concurrency failure).
  *
- * <p>Outside a Spring transaction events are appended at once, by Axon's own insert.
+ * <p>Events are only appended inside a Spring transaction (the buffer refuses them otherwise, as
+ * the outbox in front of this engine does): there is no commit to insert them at without one.
+ * Reading an account's events from sequence 0 ({@code readEvents(String)}) goes through
+ * {@link #readEvents(String, long)}, the interface's default.
  */
 final class CommitTimeEventStorageEngine extends JdbcEventStorageEngine {
 
@@ -52,10 +54,6 @@ final class CommitTimeEventStorageEngine extends JdbcEventStorageEngine {
         if (events.isEmpty()) {
             return;
         }
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            super.appendEvents(events, serializer);
-            return;
-        }
         List<Row> rows = new ArrayList<>(events.size());
         for (EventMessage<?> message : events) {
             if (!(message instanceof DomainEventMessage<?> event)) {
@@ -74,11 +72,6 @@ final class CommitTimeEventStorageEngine extends JdbcEventStorageEngine {
         DomainEventStream stored = super.readEvents(aggregateIdentifier, firstSequenceNumber);
         List<DomainEventMessage<?>> pending = pending(aggregateIdentifier, firstSequenceNumber);
         return pending.isEmpty() ? stored : DomainEventStream.concat(stored, DomainEventStream.of(pending));
-    }
-
-    @Override
-    public DomainEventStream readEvents(String aggregateIdentifier) {
-        return readEvents(aggregateIdentifier, 0);
     }
 
     @Override

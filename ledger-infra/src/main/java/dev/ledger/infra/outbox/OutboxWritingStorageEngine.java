@@ -17,7 +17,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Axon's event storage with a transactional outbox: every account event appended to the store is
- * also written to {@code outbox_event}, by the same statement batch in the same transaction. An
+ * also written to {@code outbox_event}, in the same transaction (both go in with the transaction's
+ * other buffered rows, in the round trip just before it commits). An
  * event therefore reaches the outbox exactly when it reaches the store, whichever command
  * appended it, and never otherwise.
  */
