@@ -1,11 +1,18 @@
 package dev.ledger.infra;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -13,9 +20,12 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Rows a transaction writes at its end: collected in memory while it runs, written just before it
  * commits (a group commit collects the rows of many writes), dropped with it if it rolls back.
  * Every buffer of a transaction adds its statements to one {@link Pipeline}, which then runs: all
- * the rows a transaction buffered go in one round trip.
+ * the rows a transaction buffered go in one round trip. A transaction that asks for it
+ * ({@link #commitWithRows}) sends its commit in that same round trip, after the rows.
  */
 public final class TransactionBuffer {
+
+    private static final Logger log = LoggerFactory.getLogger(TransactionBuffer.class);
 
     /** The resource key of the current transaction's buffers. */
     private static final Object BUFFERS = new Object();
@@ -41,15 +51,40 @@ public final class TransactionBuffer {
             throw new IllegalStateException("rows may only be written inside a transaction, with what they record");
         }
         B created = create.get();
+        Buffers buffers = buffers(jdbc);
+        TransactionSynchronizationManager.bindResource(owner, created);
+        buffers.add(owner, pipeline -> flush.accept(created, pipeline), afterCommit);
+        return created;
+    }
+
+    /**
+     * Makes the current transaction's last round trip its commit too: the {@code commit} statement
+     * goes to the server in the pipeline that writes the buffered rows, after them, instead of in a
+     * round trip of its own once they are written. The transaction manager's commit then finds the
+     * connection's transaction already ended and sends nothing (pgjdbc commits only an open
+     * transaction). If a row fails, the statements after it, the commit included, do not run, and
+     * the transaction rolls back as before.
+     *
+     * <p>Only for the code that started the transaction, with nothing to run after its rows: a
+     * statement another synchronization ran after them would run outside the transaction. None
+     * does here; should one ever, it is rolled back and logged as an error when the transaction
+     * completes, rather than committed on its own.
+     */
+    public static void commitWithRows(JdbcTemplate jdbc) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            throw new IllegalStateException("only a transaction can commit with its rows");
+        }
+        buffers(jdbc).commitWithRows = true;
+    }
+
+    private static Buffers buffers(JdbcTemplate jdbc) {
         Buffers buffers = existing(BUFFERS);
         if (buffers == null) {
             buffers = new Buffers(jdbc);
             TransactionSynchronizationManager.bindResource(BUFFERS, buffers);
             TransactionSynchronizationManager.registerSynchronization(buffers);
         }
-        TransactionSynchronizationManager.bindResource(owner, created);
-        buffers.add(owner, pipeline -> flush.accept(created, pipeline), afterCommit);
-        return created;
+        return buffers;
     }
 
     /**
@@ -61,7 +96,7 @@ public final class TransactionBuffer {
     public static void flushNow() {
         Buffers buffers = existing(BUFFERS);
         if (buffers != null) {
-            buffers.writeRows();
+            buffers.writeRows(false);
         }
     }
 
@@ -78,6 +113,10 @@ public final class TransactionBuffer {
         private final List<Object> owners = new ArrayList<>();
         private final List<Consumer<Pipeline>> flushes = new ArrayList<>();
         private final List<Runnable> afterCommits = new ArrayList<>();
+        /** Whether the rows' pipeline ends with the commit ({@link #commitWithRows}). */
+        private boolean commitWithRows;
+        /** Whether it did, so that nothing may run in the transaction any more. */
+        private boolean committedWithRows;
 
         private Buffers(JdbcTemplate jdbc) {
             this.jdbc = jdbc;
@@ -91,13 +130,38 @@ public final class TransactionBuffer {
 
         @Override
         public void beforeCommit(boolean readOnly) {
-            writeRows();
+            writeRows(commitWithRows);
         }
 
-        private void writeRows() {
+        private void writeRows(boolean commit) {
             Pipeline pipeline = new Pipeline();
             flushes.forEach(flush -> flush.accept(pipeline));
+            if (commit) {
+                pipeline.execute("commit");
+            }
             pipeline.run(jdbc);
+            committedWithRows = commit;
+        }
+
+        /**
+         * After a commit sent with the rows, the connection's transaction must have stayed ended: a
+         * statement run since (by a synchronization after this one) would be committed alone by the
+         * transaction manager. It is rolled back instead, and logged.
+         */
+        @Override
+        public void beforeCompletion() {
+            if (!committedWithRows) {
+                return;
+            }
+            try {
+                Connection connection = DataSourceUtils.getConnection(jdbc.getDataSource());
+                if (connection.unwrap(BaseConnection.class).getTransactionState() != TransactionState.IDLE) {
+                    log.error("Statements ran after a transaction committed with its rows; rolling them back");
+                    connection.rollback();
+                }
+            } catch (SQLException failure) {
+                log.error("Could not check that a transaction committed with its rows ended there", failure);
+            }
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.ledger.infra.command;
 
 import dev.ledger.infra.Pipeline;
+import dev.ledger.infra.TransactionBuffer;
 import dev.ledger.infra.command.CommitWriters.PendingWrite;
 import dev.ledger.infra.eventstore.AggregateCache;
 import dev.ledger.infra.inbox.IdempotencyKeyInFlightException;
@@ -178,6 +179,7 @@ public class IdempotentExecutor implements DisposableBean {
         List<Object> outcomes;
         try {
             outcomes = accountLocks.withLocks(accountIds, () -> transactions.execute(status -> {
+                TransactionBuffer.commitWithRows(jdbc);
                 Started started = start(accountIds, batch.stream().map(write -> write.request().key()).toList());
                 List<Object> results = new ArrayList<>(batch.size());
                 for (PendingWrite write : batch) {
@@ -256,6 +258,7 @@ public class IdempotentExecutor implements DisposableBean {
         return accountLocks.withLocks(request.accountIds(), () -> {
             try {
                 return retry.executeSupplier(() -> transactions.execute(status -> {
+                    TransactionBuffer.commitWithRows(jdbc);
                     Started started = start(request.accountIds(), List.of(request.key()));
                     if (!started.locked().contains(request.key())) {
                         throw new IdempotencyKeyInFlightException();

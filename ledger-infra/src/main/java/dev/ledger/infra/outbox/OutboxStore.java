@@ -25,6 +25,8 @@ public class OutboxStore {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final RelaySignal signal;
+    /** The key of a round's buffer of delivered rows to delete. */
+    private final Object removals = new Object();
 
     OutboxStore(JdbcTemplate jdbc, Clock clock, RelaySignal signal) {
         this.jdbc = jdbc;
@@ -150,17 +152,28 @@ public class OutboxStore {
     }
 
     /**
-     * Removes delivered rows, in the round's transaction. A delivered row is not needed any more:
-     * the feed and the read models hold what it carried (the feed also when it was delivered),
-     * the event store holds the event, and the relay and the reconciliation only look at rows not
-     * delivered yet. Deleting costs the server less than marking did (since V8): marking wrote a
-     * new version of the row and an entry in each of its indexes, and a purge deleted it later.
+     * Removes delivered rows, in the round's transaction, when it commits: the delete goes in the
+     * round's last round trip, with its commit ({@link TransactionBuffer#commitWithRows}). A
+     * delivered row is not needed any more: the feed and the read models hold what it carried (the
+     * feed also when it was delivered), the event store holds the event, and the relay and the
+     * reconciliation only look at rows not delivered yet. Deleting costs the server less than
+     * marking did (since V8): marking wrote a new version of the row and an entry in each of its
+     * indexes, and a purge deleted it later.
      */
     void removeDelivered(List<Long> ids) {
         if (ids.isEmpty()) {
             return;
         }
-        jdbc.update("delete from outbox_event where id = any(?)", (Object) ids.toArray(Long[]::new));
+        TransactionBuffer.commitWithRows(jdbc);
+        TransactionBuffer.<List<Long>>of(removals, ArrayList::new, OutboxStore::deleteAll, () -> { }, jdbc)
+                .addAll(ids);
+    }
+
+    private static void deleteAll(List<Long> ids, Pipeline pipeline) {
+        if (!ids.isEmpty()) {
+            pipeline.execute("delete from outbox_event where id = any(?)", (Object) ids.toArray(Long[]::new));
+            ids.clear();
+        }
     }
 
     /** Parks an account behind its failed event; its later events wait until it is retried. */

@@ -161,9 +161,10 @@ public class LedgerProjector {
     }
 
     /**
-     * The feed rows, their statement lines and the balances, in one round trip: each kind of row
-     * in one statement over arrays, whatever the batch size (a statement per row costs the server
-     * more than the row does).
+     * The feed rows, their statement lines and the balances, and then the commit, in one round
+     * trip: each kind of row in one statement over arrays, whatever the batch size (a statement
+     * per row costs the server more than the row does). The transaction manager's commit that
+     * follows finds the transaction ended and sends nothing. Nothing may run after this.
      */
     private void write(List<LedgerEntry> entries, List<Long> positions, Map<String, Balance> balances,
                        Map<String, Long> readVersions, Timestamp now) {
@@ -213,6 +214,9 @@ public class LedgerProjector {
                     Pipeline.longs(moved, id -> balances.get(id).version()),
                     Pipeline.longs(moved, id -> balances.get(id).position()));
         }
+        // The delivery's last statement: its commit goes in the same round trip as its rows. If a row
+        // fails, the commit does not run and the transaction rolls back (then the careful path).
+        pipeline.execute("commit");
         pipeline.run(jdbc);
     }
 
