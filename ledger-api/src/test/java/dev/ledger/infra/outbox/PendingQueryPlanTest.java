@@ -74,9 +74,7 @@ class PendingQueryPlanTest extends IntegrationTest {
                 }
             }
             try (Statement settings = connection.createStatement()) {
-                for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
-                    settings.execute(setting);
-                }
+                settings.execute(OutboxStore.PENDING_PLAN_SETTINGS);
             }
 
             JsonNode plan = explain(connection);
@@ -122,9 +120,7 @@ class PendingQueryPlanTest extends IntegrationTest {
                 statement.execute("analyze outbox_event");
                 statement.execute("analyze relay_dead_letter");
                 statement.execute(insert.formatted(DELIVERED + 1, DELIVERED + BACKLOG));
-                for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
-                    statement.execute(setting);
-                }
+                statement.execute(OutboxStore.PENDING_PLAN_SETTINGS);
 
                 JsonNode plan = explain(connection);
                 long rowsRead = mostRowsOfOneNode(plan);
@@ -174,9 +170,7 @@ class PendingQueryPlanTest extends IntegrationTest {
                                                               where relayed_at is null and id > 0 order by id limit 1)
                         where account_id = 'big-parked' and version = 1""");
                 statement.execute(park.formatted("big-parked"));
-                for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
-                    statement.execute(setting);
-                }
+                statement.execute(OutboxStore.PENDING_PLAN_SETTINGS);
 
                 JsonNode plan = explain(connection);
                 long rowsRead = mostRowsOfOneNode(plan);
@@ -215,9 +209,7 @@ class PendingQueryPlanTest extends IntegrationTest {
                     assertThat(control.has("JIT")).as("control: JIT compiles the round without the settings").isTrue();
                 }
 
-                for (String setting : OutboxStore.PENDING_PLAN_SETTINGS) {
-                    statement.execute(setting);
-                }
+                statement.execute(OutboxStore.PENDING_PLAN_SETTINGS);
                 JsonNode round = explainExecute(connection);
 
                 assertThat(plans(connection)).as("generic and custom plans after the settings").containsExactly(1L, 1L);

@@ -76,14 +76,16 @@ public class OutboxStore {
      * on this project's CI machines) no ANALYZE ever replaced it, and while seeding a round outran
      * the 15 s socket timeout. Planning a round took 0.3-1.1 ms here.
      *
+     * <p>All five are set by one statement ({@code set_config(..., true)} is {@code set local}).
+     *
      * <p>And no JIT compilation: the planner prices the per-row probes over every pending row it
      * believes in, so behind a backlog of a few hundred thousand rows the estimate passes
      * {@code jit_optimize_above_cost} and each round spent 200-250 ms compiling (with LLVM, on
      * the database's CPU) a plan that then ran in 3-6 ms.
      */
-    static final List<String> PENDING_PLAN_SETTINGS = List.of("set local enable_bitmapscan = off",
-            "set local enable_seqscan = off", "set local enable_sort = off", "set local jit = off",
-            "set local plan_cache_mode = force_custom_plan");
+    static final String PENDING_PLAN_SETTINGS = "select set_config('enable_bitmapscan', 'off', true),"
+            + " set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),"
+            + " set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)";
 
     /**
      * The pending query: the oldest undelivered rows of accounts not parked, nor sharing a request
@@ -147,7 +149,7 @@ public class OutboxStore {
     }
 
     private Pipeline readPending(Pipeline pipeline, int limit, List<PendingEntry> rows) {
-        PENDING_PLAN_SETTINGS.forEach(pipeline::execute);
+        pipeline.execute(PENDING_PLAN_SETTINGS);
         return pipeline.query(PENDING_SQL, rs -> rows.add(PENDING.mapRow(rs, rows.size())), limit);
     }
 
