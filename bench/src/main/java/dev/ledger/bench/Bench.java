@@ -40,6 +40,7 @@ public final class Bench {
     final Path target;
     final Run run = new Run();
     private Process service;
+    private final CpuMeter cpu = CpuMeter.system();
     private final long started = System.nanoTime();
     private final String runTag = Long.toString(System.currentTimeMillis(), 36);
 
@@ -342,6 +343,12 @@ public final class Bench {
                 + HEALTH_WAIT_SECONDS + " s");
     }
 
+    /** The service's process id, for the CPU figures; -1 when it is not running. */
+    long servicePid() {
+        Process p = service;
+        return p == null ? -1 : p.pid();
+    }
+
     synchronized void stopService() {
         Process p = service;
         service = null;
@@ -417,16 +424,22 @@ public final class Bench {
         Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag, options.randomKeys);
         Prometheus.Buckets[] before = new Prometheus.Buckets[1];
         double[] backlog = {Double.NaN};
-        Load.Result r = load.run(name, accounts, connections, warmup, seconds, measureLag ? () -> {
-            try {
-                String text = scrapeText();
-                backlog[0] = Prometheus.value(text, "ledger_relay_backlog");
-                before[0] = lagBuckets(text);
-            } catch (IOException e) {
-                log("prometheus scrape failed: " + e.getMessage());
+        CpuMeter.Snapshot[] cpuBefore = new CpuMeter.Snapshot[1];
+        Load.Result r = load.run(name, accounts, connections, warmup, seconds, () -> {
+            if (measureLag) {
+                try {
+                    String text = scrapeText();
+                    backlog[0] = Prometheus.value(text, "ledger_relay_backlog");
+                    before[0] = lagBuckets(text);
+                } catch (IOException e) {
+                    log("prometheus scrape failed: " + e.getMessage());
+                }
             }
-        } : null);
+            cpuBefore[0] = cpu.take(servicePid());
+        });
+        CpuMeter.Snapshot cpuAfter = cpu.take(servicePid());
         Map<String, Object> m = resultMap(r);
+        m.put("cpu", CpuMeter.usage(cpuBefore[0], cpuAfter, r.perSecond(), false));
         if (!Double.isNaN(backlog[0])) {
             // Events of a cut-short seed still being relayed: they compete with the phase and their
             // lag (from their acceptance long ago) lands in the phase's histogram.
@@ -558,7 +571,9 @@ public final class Bench {
     }
 
     PgBench.Result pgbench(String name, int clients, int seconds) throws Exception {
+        CpuMeter.Snapshot cpuBefore = cpu.take(servicePid());
         PgBench.Result r = PgBench.run(clients, seconds);
+        CpuMeter.Snapshot cpuAfter = cpu.take(servicePid());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("clients", clients);
@@ -567,6 +582,7 @@ public final class Bench {
         m.put("latencyAverageMillis", r.latencyAverageMillis());
         m.put("transactions", r.transactions());
         m.put("failed", r.failed());
+        m.put("cpu", CpuMeter.usage(cpuBefore, cpuAfter, r.tps(), true));
         run.pgbenchPhases.add(m);
         log(String.format(Locale.ROOT, "pgbench %s c=%d: %.0f tps, latency average %.3f ms", name, clients, r.tps(),
                 r.latencyAverageMillis()));

@@ -89,6 +89,12 @@ public final class Report {
         rows.add(new Row("deposits/s, 8 connections, 100 accounts (mean of rounds)", f0(spread),
                 ">= 1.0x pgbench tps" + (abPg ? " (>= " + f0(pg) + ")" : ""), verdict(ab && abPg, spread >= pg)));
         rows.add(new Row("deposits/s ÷ pgbench tps", f2(spread / pg), ">= 1.0", verdict(ab && abPg, spread / pg >= 1.0)));
+        double depositCpu = run.meanCpuPerOp(run.ledgerPhases, "ab-spread-");
+        double pgbenchCpu = run.meanCpuPerOp(run.pgbenchPhases, "ab-");
+        if (!Double.isNaN(depositCpu) && !Double.isNaN(pgbenchCpu)) {
+            rows.add(new Row("machine CPU per spread deposit ÷ per pgbench transaction (mean of rounds)",
+                    f3(depositCpu) + " ÷ " + f3(pgbenchCpu) + " ms = " + f2(depositCpu / pgbenchCpu), "", INFO));
+        }
         rows.add(new Row("hot account deposits/s (8 connections, 1 account)", f0(hot), "", INFO));
         rows.add(new Row("hot ÷ spread throughput", f2(hot / spread), ">= 0.8",
                 verdict(ab && !run.hot.isEmpty(), hot / spread >= 0.8)));
@@ -155,6 +161,56 @@ public final class Report {
                         : !bigEnough ? NOT_MEASURED + " (ledger < 1M events)"
                         : verdict(true, rate >= 100_000)));
         rows.add(new Row(wallLabel, f0(wallRate), "", INFO));
+    }
+
+    /**
+     * Where the machine's CPU went in each A/B phase: cores used by PostgreSQL, the service, the
+     * load generator (pgbench, or the ledger's own) and the rest, and milliseconds of CPU per
+     * operation; empty when the phases carry no CPU figures.
+     */
+    static String cpuTable(Run run) {
+        List<Map<String, Object>> phases = new ArrayList<>();
+        List<Map<String, Object>> pgAb = run.pgbenchPhases.stream()
+                .filter(m -> String.valueOf(m.get("name")).startsWith("ab-")).toList();
+        List<Map<String, Object>> ab = run.ledgerPhases.stream()
+                .filter(m -> String.valueOf(m.get("name")).startsWith("ab-")).toList();
+        for (int pi = 0, li = 0; pi < pgAb.size() || li < ab.size(); ) {
+            if (pi < pgAb.size()) {
+                phases.add(pgAb.get(pi++));
+            }
+            for (int k = 0; k < 2 && li < ab.size(); k++) {
+                phases.add(ab.get(li++));
+            }
+        }
+        if (phases.stream().noneMatch(m -> m.get("cpu") instanceof Map<?, ?> cpu && !cpu.isEmpty())) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("### Where the CPU went (A/B phases, from /proc)\n\n")
+                .append("| phase | ops/s | machine busy, cores | PostgreSQL, cores | service, cores | load generator, cores")
+                .append(" | rest, cores | CPU per op, ms: PostgreSQL | service | load generator | machine |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> m : phases) {
+            if (!(m.get("cpu") instanceof Map<?, ?> cpu) || cpu.isEmpty()) {
+                continue;
+            }
+            boolean pgbench = m.containsKey("tps");
+            out.append("| ").append(m.get("name")).append(pgbench ? " (pgbench)" : "").append(" | ")
+                    .append(f0(num(pgbench ? m.get("tps") : m.get("perSecond")))).append(" | ")
+                    .append(f2(num(cpu.get("machineBusyCores")))).append(" of ").append(f2(num(cpu.get("machineCores"))))
+                    .append(" | ").append(f2(num(cpu.get("postgresCores")))).append(" | ")
+                    .append(pgbench ? "-" : f2(num(cpu.get("serviceCores")))).append(" | ")
+                    .append(f2(num(cpu.get("loadGeneratorCores")))).append(" | ")
+                    .append(f2(num(cpu.get("otherCores")))).append(" | ")
+                    .append(f3(num(cpu.get("postgresMillisPerOp")))).append(" | ")
+                    .append(pgbench ? "-" : f3(num(cpu.get("serviceMillisPerOp")))).append(" | ")
+                    .append(f3(num(cpu.get("loadGeneratorMillisPerOp")))).append(" | ")
+                    .append(f3(num(cpu.get("machineBusyMillisPerOp")))).append(" |\n");
+        }
+        return out.append('\n').toString();
+    }
+
+    static String f3(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
     }
 
     public static String summaryTable(Run run) {
@@ -239,6 +295,7 @@ public final class Report {
         }
         out.append('\n');
 
+        out.append(cpuTable(run));
         out.append("### Throughput against clients\n\n![throughput against clients](performance-throughput.png)\n\n");
         out.append("| clients | pgbench tps | ledger deposits/s | ledger ÷ pgbench | ledger p50 ms | ledger p99 ms | errors |\n")
                 .append("|---|---|---|---|---|---|---|\n");
@@ -285,6 +342,12 @@ public final class Report {
                 .append("all connections together. **pgbench tps**: pgbench's `tps (without initial connection time)`; ")
                 .append("one tpcb-like transaction is 3 UPDATEs, 1 SELECT and 1 INSERT. Both ran on the same PostgreSQL ")
                 .append("in alternation (A B A B), so drift of the shared machine hits both.\n")
+                .append("- **where the CPU went**: Linux's /proc counters read at the start and end of each measured ")
+                .append("window: the machine's busy time (all processes, the kernel's interrupt work included), PostgreSQL's ")
+                .append("processes (backends that exited meanwhile counted through the postmaster), the service's JVM, and ")
+                .append("the load generator (pgbench, or the benchmark's own JVM for ledger phases); rest = busy minus those. ")
+                .append("Per op = cores ÷ the phase's operations per second. With 2 cores, a phase that keeps the machine ")
+                .append("busy can only go faster by costing less per operation.\n")
                 .append("- **p50/p99**: client-side latency of one deposit (request written to response read), from a ")
                 .append("log-linear histogram (about 1.6 % resolution) of every measured request.\n")
                 .append("- **hot ÷ spread**: throughput with all 8 connections on one account over throughput spread ")

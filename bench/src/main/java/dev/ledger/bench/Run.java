@@ -121,4 +121,21 @@ public final class Run {
         m.put("errorSamples", errorSamples);
         return m;
     }
+
+    /**
+     * The mean machine CPU (milliseconds of busy time) per operation over the phases whose name
+     * starts with {@code prefix}; NaN when none carries the figure.
+     */
+    double meanCpuPerOp(List<Map<String, Object>> phases, String prefix) {
+        double sum = 0;
+        int n = 0;
+        for (Map<String, Object> phase : phases) {
+            if (String.valueOf(phase.get("name")).startsWith(prefix) && phase.get("cpu") instanceof Map<?, ?> cpu
+                    && cpu.get("machineBusyMillisPerOp") instanceof Number perOp) {
+                sum += perOp.doubleValue();
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
 }

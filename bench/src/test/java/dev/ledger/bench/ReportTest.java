@@ -3,6 +3,7 @@ package dev.ledger.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -96,9 +97,9 @@ class ReportTest {
     @Test
     void lagSummaryLeavesOutPhasesThatBeganWithARelayBacklog() {
         Run run = new Run();
-        Map<String, Object> polluted = new java.util.LinkedHashMap<>(Map.of("name", "ab-spread-1",
+        Map<String, Object> polluted = new LinkedHashMap<>(Map.of("name", "ab-spread-1",
                 "relayBacklogAtStart", 97060L, "lagP50Millis", "+Inf", "lagP99Millis", "+Inf"));
-        Map<String, Object> clean = new java.util.LinkedHashMap<>(Map.of("name", "ab-spread-2",
+        Map<String, Object> clean = new LinkedHashMap<>(Map.of("name", "ab-spread-2",
                 "relayBacklogAtStart", 38L, "lagP50Millis", 20.0, "lagP99Millis", 30.0));
         run.ledgerPhases.add(polluted);
         run.ledgerPhases.add(clean);
@@ -106,5 +107,30 @@ class ReportTest {
                 + " backlog; 1 phase(s) excluded) | <= 30 ms | <= 50 ms | met |");
         run.ledgerPhases.remove(clean);
         assertThat(Report.summaryTable(run)).contains("ALL began with a relay backlog) | > 10,000 ms | <= 50 ms | **NOT met** |");
+    }
+
+    @Test
+    void theCpuOfEachAbPhaseIsTabledAndTheCpuPerOperationComparedOnlyWhenMeasured() {
+        Run run = new Run();
+        run.pgbenchPhases.add(new LinkedHashMap<>(Map.of("name", "ab-1", "tps", 4000.0, "cpu",
+                Map.of("machineCores", 2.0, "machineBusyCores", 1.8, "postgresCores", 1.3, "serviceCores", 0.0,
+                        "loadGeneratorCores", 0.4, "otherCores", 0.1, "postgresMillisPerOp", 0.325,
+                        "loadGeneratorMillisPerOp", 0.1, "machineBusyMillisPerOp", 0.45))));
+        run.ledgerPhases.add(new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 3000.0, "cpu",
+                Map.of("machineCores", 2.0, "machineBusyCores", 1.8, "postgresCores", 0.8, "serviceCores", 0.8,
+                        "loadGeneratorCores", 0.1, "otherCores", 0.1, "postgresMillisPerOp", 0.267,
+                        "serviceMillisPerOp", 0.267, "loadGeneratorMillisPerOp", 0.033,
+                        "machineBusyMillisPerOp", 0.6))));
+        assertThat(Report.cpuTable(run)).contains("| ab-1 (pgbench) | 4,000 | 1.80 of 2.00 | 1.30 | - | 0.40 | 0.10"
+                + " | 0.325 | - | 0.100 | 0.450 |")
+                .contains("| ab-spread-1 | 3,000 | 1.80 of 2.00 | 0.80 | 0.80 | 0.10 | 0.10 | 0.267 | 0.267 | 0.033"
+                        + " | 0.600 |");
+        assertThat(Report.summaryRows(run)).anySatisfy(row -> assertThat(row.measured())
+                .isEqualTo("0.600 ÷ 0.450 ms = 1.33"));
+
+        Run without = new Run();
+        without.pgbenchPhases.add(new LinkedHashMap<>(Map.of("name", "ab-1", "tps", 4000.0, "cpu", Map.of())));
+        assertThat(Report.cpuTable(without)).isEmpty();
+        assertThat(Report.summaryRows(without)).noneMatch(row -> row.metric().contains("CPU"));
     }
 }

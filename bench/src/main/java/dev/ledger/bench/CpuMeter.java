@@ -1,0 +1,168 @@
+package dev.ledger.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where the machine's CPU goes during a phase, from Linux's /proc: the cores PostgreSQL, the
+ * service, the load generator (this JVM's own threads, or pgbench, which runs as its child) and
+ * everything else used, and how busy the machine was. Divided by the phase's operations it gives
+ * the CPU each deposit or pgbench transaction cost, which is what two shared cores run out of.
+ *
+ * <p>PostgreSQL's figure includes backends that exited during the phase (pgbench's): an exited
+ * backend's time moves into the postmaster's children's time, which is counted too. pgbench's
+ * figure is this JVM's children's time (pgbench is waited for, so its time lands there when it
+ * exits). Where /proc cannot be read (not Linux), every figure is absent.
+ */
+final class CpuMeter {
+
+    /** Clock ticks per second of /proc's counters; 100 on every Linux this runs on. */
+    static final double TICKS_PER_SECOND = 100;
+
+    private final Path proc;
+
+    CpuMeter(Path proc) {
+        this.proc = proc;
+    }
+
+    static CpuMeter system() {
+        return new CpuMeter(Path.of("/proc"));
+    }
+
+    /** Counters at one moment, in clock ticks. */
+    record Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long self,
+                    long children) {
+    }
+
+    /** Counters now; null when /proc is not there or not readable. */
+    Snapshot take(long servicePid) {
+        try {
+            long[] machine = machine(Files.readString(proc.resolve("stat")));
+            Map<Long, Stat> postgres = new HashMap<>();
+            long service = 0;
+            long self = 0;
+            long children = 0;
+            long selfPid = ProcessHandle.current().pid();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
+                for (Path entry : entries) {
+                    String name = entry.getFileName().toString();
+                    if (!name.chars().allMatch(Character::isDigit)) {
+                        continue;
+                    }
+                    Stat stat;
+                    try {
+                        stat = Stat.parse(Files.readString(entry.resolve("stat")));
+                    } catch (IOException | RuntimeException gone) {
+                        continue; // exited meanwhile
+                    }
+                    long pid = Long.parseLong(name);
+                    if (stat.comm().startsWith("postgres")) {
+                        postgres.put(pid, stat);
+                    }
+                    if (pid == servicePid) {
+                        service = stat.own();
+                    }
+                    if (pid == selfPid) {
+                        self = stat.own();
+                        children = stat.children();
+                    }
+                }
+            }
+            long pg = 0;
+            for (Stat stat : postgres.values()) {
+                pg += stat.own();
+                if (!postgres.containsKey(stat.parent())) {
+                    pg += stat.children(); // the postmaster: its exited backends
+                }
+            }
+            return new Snapshot(System.nanoTime(), machine[0], machine[1], pg, service, self, children);
+        } catch (IOException | RuntimeException unreadable) {
+            return null;
+        }
+    }
+
+    /**
+     * The cores each part used between two snapshots, and per operation (at the phase's rate) in
+     * milliseconds of CPU;
+     * empty when either snapshot is missing. {@code pgbenchPhase} says whose load it was: the
+     * children's time is pgbench's, this JVM's own is the ledger's load generator.
+     */
+    static Map<String, Object> usage(Snapshot before, Snapshot after, double operationsPerSecond, boolean pgbenchPhase) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (before == null || after == null || after.nanos() <= before.nanos()) {
+            return m;
+        }
+        double seconds = (after.nanos() - before.nanos()) / 1e9;
+        double busyCores = cores(after.machineBusy() - before.machineBusy(), seconds);
+        double allCores = cores(after.machineTotal() - before.machineTotal(), seconds);
+        double postgres = cores(after.postgres() - before.postgres(), seconds);
+        double service = pgbenchPhase ? 0 : cores(after.service() - before.service(), seconds);
+        double load = pgbenchPhase ? cores(after.children() - before.children(), seconds)
+                : cores(after.self() - before.self(), seconds);
+        double other = Math.max(0, busyCores - postgres - service - load);
+        m.put("seconds", round(seconds, 2));
+        m.put("machineCores", round(allCores, 2));
+        m.put("machineBusyCores", round(busyCores, 2));
+        m.put("postgresCores", round(postgres, 2));
+        m.put("serviceCores", round(service, 2));
+        m.put("loadGeneratorCores", round(load, 2));
+        m.put("otherCores", round(other, 2));
+        if (operationsPerSecond > 0) {
+            double perOp = 1000.0 / operationsPerSecond;
+            m.put("postgresMillisPerOp", round(postgres * perOp, 3));
+            m.put("serviceMillisPerOp", round(service * perOp, 3));
+            m.put("loadGeneratorMillisPerOp", round(load * perOp, 3));
+            m.put("machineBusyMillisPerOp", round(busyCores * perOp, 3));
+        }
+        return m;
+    }
+
+    /** Cores used: ticks over the window's length. */
+    private static double cores(double ticks, double seconds) {
+        return ticks / TICKS_PER_SECOND / seconds;
+    }
+
+    /** busy and total ticks of all CPUs from /proc/stat's first line. */
+    static long[] machine(String procStat) {
+        String first = procStat.lines().findFirst().orElseThrow();
+        String[] f = first.trim().split("\\s+");
+        if (!f[0].equals("cpu")) {
+            throw new IllegalArgumentException("not /proc/stat: " + first);
+        }
+        // user nice system idle iowait irq softirq steal [guest guest_nice, already in user and nice]
+        long user = Long.parseLong(f[1]);
+        long nice = Long.parseLong(f[2]);
+        long system = Long.parseLong(f[3]);
+        long idle = Long.parseLong(f[4]);
+        long iowait = Long.parseLong(f[5]);
+        long irq = Long.parseLong(f[6]);
+        long softirq = Long.parseLong(f[7]);
+        long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+        long busy = user + nice + system + irq + softirq + steal;
+        return new long[] {busy, busy + idle + iowait};
+    }
+
+    /** One process's line of /proc/PID/stat: its name, parent, own and waited-for children's ticks. */
+    record Stat(String comm, long parent, long own, long children) {
+
+        static Stat parse(String line) {
+            // The name is in parentheses and may hold spaces and parentheses itself.
+            int open = line.indexOf('(');
+            int close = line.lastIndexOf(')');
+            String[] f = line.substring(close + 2).trim().split("\\s+");
+            // f[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17, ppid 4.
+            return new Stat(line.substring(open + 1, close), Long.parseLong(f[1]),
+                    Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14]));
+        }
+    }
+
+    private static double round(double v, int places) {
+        double scale = Math.pow(10, places);
+        return Math.round(v * scale) / scale;
+    }
+}
