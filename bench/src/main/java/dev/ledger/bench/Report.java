@@ -198,7 +198,7 @@ public final class Report {
                     .append(f0(num(pgbench ? m.get("tps") : m.get("perSecond")))).append(" | ")
                     .append(f2(num(cpu.get("machineBusyCores")))).append(" of ").append(f2(num(cpu.get("machineCores"))))
                     .append(" | ").append(f2(num(cpu.get("postgresCores")))).append(" | ")
-                    .append(pgbench ? "-" : f2(num(cpu.get("serviceCores")))).append(" | ")
+                    .append(f2(num(cpu.get("serviceCores")))).append(" | ")
                     .append(f2(num(cpu.get("loadGeneratorCores")))).append(" | ")
                     .append(f2(num(cpu.get("otherCores")))).append(" | ")
                     .append(f3(num(cpu.get("postgresMillisPerOp")))).append(" | ")

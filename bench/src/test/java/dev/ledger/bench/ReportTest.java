@@ -121,7 +121,7 @@ class ReportTest {
                         "loadGeneratorCores", 0.1, "otherCores", 0.1, "postgresMillisPerOp", 0.267,
                         "serviceMillisPerOp", 0.267, "loadGeneratorMillisPerOp", 0.033,
                         "machineBusyMillisPerOp", 0.6))));
-        assertThat(Report.cpuTable(run)).contains("| ab-1 (pgbench) | 4,000 | 1.80 of 2.00 | 1.30 | - | 0.40 | 0.10"
+        assertThat(Report.cpuTable(run)).contains("| ab-1 (pgbench) | 4,000 | 1.80 of 2.00 | 1.30 | 0.00 | 0.40 | 0.10"
                 + " | 0.325 | - | 0.100 | 0.450 |")
                 .contains("| ab-spread-1 | 3,000 | 1.80 of 2.00 | 0.80 | 0.80 | 0.10 | 0.10 | 0.267 | 0.267 | 0.033"
                         + " | 0.600 |");
