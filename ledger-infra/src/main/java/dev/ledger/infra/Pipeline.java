@@ -60,6 +60,12 @@ public final class Pipeline {
         return add(new Step(sql, args, null, null));
     }
 
+    /** Adds the statements of {@code more} after these, in their order. */
+    public Pipeline append(Pipeline more) {
+        more.steps.forEach(this::add);
+        return this;
+    }
+
     /** One column of {@code rows} as a text array, for a statement that {@code unnest}s it. */
     public static <T> String[] texts(List<T> rows, Function<T, String> value) {
         return rows.stream().map(value).toArray(String[]::new);

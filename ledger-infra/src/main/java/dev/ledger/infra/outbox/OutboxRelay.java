@@ -3,6 +3,8 @@ package dev.ledger.infra.outbox;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import dev.ledger.infra.projection.LedgerProjector;
 import dev.ledger.infra.projection.LedgerProjector.Delivery;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +16,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Delivers outbox rows to the consumer in per-account version order, at least once.
  *
  * <p>A round holds a transaction-scoped advisory lock, so across all workers and instances one
- * round runs at a time. It reads the oldest undelivered rows, hands them to the consumer (which
- * commits in a transaction of its own), and removes them from the outbox when the round commits.
- * A crash between the two commits delivers the same rows again; the consumer drops what it already
- * has. An account whose delivery failed is parked with its failed version: its later rows wait
- * behind it, every other account goes on.
+ * round runs at a time. It reads the oldest undelivered rows, has the consumer apply them in the
+ * round's transaction, and removes them from the outbox in the same commit. A batch the consumer
+ * cannot apply at once goes again through a careful round, whose consumer commits in transactions
+ * of its own: there a crash between the two commits delivers the same rows again, and the consumer
+ * drops what it already has. An account whose delivery failed is parked with its failed version:
+ * its later rows wait behind it, every other account goes on.
  */
 @Component
 public class OutboxRelay {
@@ -38,15 +41,60 @@ public class OutboxRelay {
         this.batchSize = properties.batchSize();
     }
 
-    /** One round; returns the rows it took care of (0 when idle or when another round holds the lock). */
+    /**
+     * One round; returns the rows it took care of (0 when idle or when another round holds the
+     * lock). The common round delivers its rows in its own transaction: the consumer's rows, the
+     * removal of the delivered rows from the outbox and the commit go to the server in one round
+     * trip, so a delivery and its removal commit together or not at all. A batch that cannot be
+     * applied that way (a gap, a held event, a failing row) rolls that transaction back and is
+     * delivered again by a careful round, whose consumer commits on its own, unit by unit, and parks
+     * what fails.
+     */
     public int relayOnce() {
+        List<Instant> accepted = new ArrayList<>();
+        Integer handled;
+        try {
+            handled = transactions.execute(status -> {
+                accepted.clear();
+                List<PendingEntry> batch = outbox.lockAndReadPending(batchSize);
+                if (batch == null || batch.isEmpty()) {
+                    return 0;
+                }
+                Delivery delivery = consumer.deliverInCurrentTransaction(batch, accepted);
+                if (delivery == null) {
+                    status.setRollbackOnly();
+                    return CAREFULLY;
+                }
+                settle(delivery);
+                return batch.size();
+            });
+        } catch (RuntimeException failedAtOnce) {
+            log.debug("A round failed to deliver at once; delivering carefully: {}", failedAtOnce.getMessage());
+            handled = CAREFULLY;
+        }
+        if (handled != null && handled == CAREFULLY) {
+            return relayCarefully();
+        }
+        consumer.applied(accepted);
+        return handled == null ? 0 : handled;
+    }
+
+    /** A round's answer when its batch must go the careful way. */
+    private static final int CAREFULLY = -1;
+
+    /**
+     * A round whose consumer delivers in transactions of its own (at once, else unit by unit under
+     * savepoints), and which then removes what it took and parks what it refused. A crash between
+     * the consumer's commit and this round's delivers the same rows again; the consumer drops what
+     * it already has.
+     */
+    private int relayCarefully() {
         Integer handled = transactions.execute(status -> {
             List<PendingEntry> batch = outbox.lockAndReadPending(batchSize);
             if (batch == null || batch.isEmpty()) {
                 return 0;
             }
-            Delivery delivery = consumer.deliver(batch);
-            settle(delivery);
+            settle(consumer.deliver(batch));
             return batch.size();
         });
         return handled == null ? 0 : handled;

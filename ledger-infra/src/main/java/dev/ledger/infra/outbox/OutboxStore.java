@@ -150,8 +150,16 @@ public class OutboxStore {
 
     private Pipeline readPending(Pipeline pipeline, int limit, List<PendingEntry> rows) {
         pipeline.execute(PENDING_PLAN_SETTINGS);
-        return pipeline.query(PENDING_SQL, rs -> rows.add(PENDING.mapRow(rs, rows.size())), limit);
+        return pipeline.query(PENDING_SQL, rs -> rows.add(PENDING.mapRow(rs, rows.size())), limit)
+                .execute(RESET_PLAN_SETTINGS);
     }
+
+    /**
+     * The planner settings back to the session's own after the pending query, for the rest of the
+     * round's transaction: the consumer's statements that follow in it plan as anywhere else.
+     */
+    static final String RESET_PLAN_SETTINGS = "select set_config(name, reset_val, true) from pg_settings"
+            + " where name in ('enable_bitmapscan', 'enable_seqscan', 'enable_sort', 'jit', 'plan_cache_mode')";
 
     /**
      * Removes delivered rows, in the round's transaction, when it commits: the delete goes in the

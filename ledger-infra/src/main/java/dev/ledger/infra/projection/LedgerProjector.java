@@ -3,6 +3,7 @@ package dev.ledger.infra.projection;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ledger.infra.Pipeline;
+import dev.ledger.infra.TransactionBuffer;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
@@ -26,7 +27,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -56,6 +56,8 @@ public class LedgerProjector {
     private final ObjectMapper json;
     private final ProjectionMetrics metrics;
     private final Clock clock;
+    /** The key of a transaction's buffered delivery rows (when the delivery joins a relay round's). */
+    private final Object writes = new Object();
 
     LedgerProjector(JdbcTemplate jdbc, DataSource dataSource, PlatformTransactionManager transactions,
                     @Qualifier("defaultAxonObjectMapper") ObjectMapper json, ProjectionMetrics metrics, Clock clock) {
@@ -78,7 +80,13 @@ public class LedgerProjector {
         List<Instant> accepted = new ArrayList<>(batch.size());
         Delivery atOnce;
         try {
-            atOnce = ownTransaction.execute(status -> deliverAtOnce(batch, status, accepted));
+            atOnce = ownTransaction.execute(status -> {
+                Delivery delivered = deliverAtOnce(batch, accepted, true);
+                if (delivered == null) {
+                    status.setRollbackOnly();
+                }
+                return delivered;
+            });
         } catch (RuntimeException failure) {
             // Rolled back, nothing of it kept: the careful path below finds and isolates the failure.
             atOnce = null;
@@ -88,9 +96,30 @@ public class LedgerProjector {
             accepted.clear();
             atOnce = deliverUnitByUnit(batch, accepted);
         }
+        applied(accepted);
+        return atOnce;
+    }
+
+    /**
+     * Delivers a batch in the caller's transaction (a relay round's), the common way only (see
+     * {@link #deliverAtOnce}): its rows are written in the transaction's last round trip, with
+     * whatever else it buffered and its commit ({@link TransactionBuffer}), so the round's removal of
+     * the delivered rows from the outbox commits with them. Answers null, having written nothing,
+     * when the batch cannot go that way; a row that fails at the commit fails the caller's
+     * transaction. Either way the caller rolls back and hands the batch to {@link #deliver}, whose
+     * careful path finds and isolates what failed.
+     *
+     * @param accepted receives when each applied event was accepted: pass it to {@link #applied}
+     *                 once the caller's transaction has committed
+     */
+    public Delivery deliverInCurrentTransaction(List<PendingEntry> batch, List<Instant> accepted) {
+        return deliverAtOnce(batch, accepted, false);
+    }
+
+    /** Records the lag of events whose delivery has just committed (accepted at the given times). */
+    public void applied(List<Instant> accepted) {
         Instant committedAt = clock.instant();
         accepted.forEach(at -> metrics.applied(Duration.between(at, committedAt)));
-        return atOnce;
     }
 
     /**
@@ -101,7 +130,7 @@ public class LedgerProjector {
      * written in one round trip. Anything else (a gap, a held event, a mismatch, a failing write)
      * answers null, or throws, with nothing kept, and the batch goes the careful way.
      */
-    private Delivery deliverAtOnce(List<PendingEntry> batch, TransactionStatus status, List<Instant> accepted) {
+    private Delivery deliverAtOnce(List<PendingEntry> batch, List<Instant> accepted, boolean commitNow) {
         String[] accountIds = batch.stream().map(pending -> pending.entry().accountId()).distinct()
                 .toArray(String[]::new);
         Map<String, Balance> balances = new HashMap<>();
@@ -119,7 +148,6 @@ public class LedgerProjector {
                         rs -> held[0] = rs.getLong(1), (Object) accountIds)
                 .run(jdbc);
         if (held[0] != 0) {
-            status.setRollbackOnly();
             return null;
         }
         Map<String, Long> readVersions = new HashMap<>();
@@ -142,7 +170,6 @@ public class LedgerProjector {
                 }
                 Balance after = before == null ? Balance.opening(entry) : before.next(entry);
                 if (entry.version() != current + 1 || after == null) {
-                    status.setRollbackOnly();
                     return null;
                 }
                 long position = positions.next();
@@ -152,7 +179,7 @@ public class LedgerProjector {
             }
         }
         Timestamp now = Timestamp.from(clock.instant());
-        write(applied, appliedPositions, balances, readVersions, now);
+        write(applied, appliedPositions, balances, readVersions, now, commitNow);
         for (int i = 0; i < duplicates; i++) {
             metrics.duplicateDropped();
         }
@@ -161,13 +188,15 @@ public class LedgerProjector {
     }
 
     /**
-     * The feed rows, their statement lines and the balances, and then the commit, in one round
-     * trip: each kind of row in one statement over arrays, whatever the batch size (a statement
-     * per row costs the server more than the row does). The transaction manager's commit that
-     * follows finds the transaction ended and sends nothing. Nothing may run after this.
+     * The feed rows, their statement lines and the balances, each kind of row in one statement over
+     * arrays, whatever the batch size (a statement per row costs the server more than the row does),
+     * and the commit after them: now, in one round trip ({@code commitNow}, the consumer's own
+     * transaction), or in the caller's transaction's last round trip, after what else it buffered.
+     * Either way the transaction manager's commit finds the transaction ended and sends nothing, and
+     * nothing may run in the transaction after this.
      */
     private void write(List<LedgerEntry> entries, List<Long> positions, Map<String, Balance> balances,
-                       Map<String, Long> readVersions, Timestamp now) {
+                       Map<String, Long> readVersions, Timestamp now, boolean commitNow) {
         Pipeline pipeline = new Pipeline();
         if (!entries.isEmpty()) {
             Object[] args = new Object[2 + LedgerEntryColumns.COUNT];
@@ -214,10 +243,19 @@ public class LedgerProjector {
                     Pipeline.longs(moved, id -> balances.get(id).version()),
                     Pipeline.longs(moved, id -> balances.get(id).position()));
         }
-        // The delivery's last statement: its commit goes in the same round trip as its rows. If a row
-        // fails, the commit does not run and the transaction rolls back (then the careful path).
-        pipeline.execute("commit");
-        pipeline.run(jdbc);
+        if (commitNow) {
+            // The delivery's last statement: its commit goes in the same round trip as its rows. If a
+            // row fails, the commit does not run and the transaction rolls back (then the careful path).
+            pipeline.execute("commit");
+            pipeline.run(jdbc);
+        } else {
+            // In the caller's transaction: the rows go with its last round trip, before its commit.
+            TransactionBuffer.commitWithRows(jdbc);
+            TransactionBuffer.<List<Pipeline>>of(writes, ArrayList::new, (buffered, last) -> {
+                buffered.forEach(last::append);
+                buffered.clear();
+            }, () -> { }, jdbc).add(pipeline);
+        }
     }
 
     /** Feed rows from parallel arrays, and the same rows' statement lines, in one statement. */
