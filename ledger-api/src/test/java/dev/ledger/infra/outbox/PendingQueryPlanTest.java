@@ -218,6 +218,43 @@ class PendingQueryPlanTest extends IntegrationTest {
         });
     }
 
+    /**
+     * The round's planner settings last only for its pending query: the statement after it sets
+     * each back to what it was before (the consumer's statements follow in the same transaction),
+     * including a value the session had set itself.
+     */
+    @Test
+    void a_round_sets_its_planner_settings_back_after_its_query() throws Exception {
+        inRolledBackTransaction(connection -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("set local enable_sort = off");
+                statement.execute("set local plan_cache_mode = force_generic_plan");
+                String before = plannerSettings(connection);
+                assertThat(before).isEqualTo("on,on,off," + text(connection, "select current_setting('jit')")
+                        + ",force_generic_plan");
+
+                statement.execute(OutboxStore.PENDING_PLAN_SETTINGS);
+                assertThat(plannerSettings(connection)).isEqualTo("off,off,off,off,force_custom_plan");
+
+                statement.execute(OutboxStore.RESET_PLAN_SETTINGS);
+                assertThat(plannerSettings(connection)).isEqualTo(before);
+            }
+        });
+    }
+
+    private static String plannerSettings(Connection connection) throws SQLException {
+        return text(connection, "select concat_ws(',', current_setting('enable_bitmapscan'),"
+                + " current_setting('enable_seqscan'), current_setting('enable_sort'), current_setting('jit'),"
+                + " current_setting('plan_cache_mode'))");
+    }
+
+    private static String text(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /** Runs the work on a connection of its own, in a transaction that is always rolled back. */
     private static void inRolledBackTransaction(SqlWork work) throws Exception {
         try (Connection connection = TestDatabase.get().connect()) {
