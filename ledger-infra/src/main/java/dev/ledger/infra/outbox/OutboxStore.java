@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
@@ -86,8 +87,7 @@ public class OutboxStore {
      * {@code jit_optimize_above_cost} and each round spent 200-250 ms compiling (with LLVM, on
      * the database's CPU) a plan that then ran in 3-6 ms.
      */
-    static final String PENDING_PLAN_SETTINGS = planSettings(Map.of("enable_bitmapscan", "off",
-            "enable_seqscan", "off", "enable_sort", "off", "jit", "off", "plan_cache_mode", "force_custom_plan"));
+    static final String PENDING_PLAN_SETTINGS;
 
     /**
      * The planner settings back to what they were before {@link #PENDING_PLAN_SETTINGS}, for the rest
@@ -96,18 +96,16 @@ public class OutboxStore {
      * transaction ({@code ledger.saved_<name>}) before it changes it; reading {@code pg_settings}
      * instead took 0.35 ms, more than the pending query.
      */
-    static final String RESET_PLAN_SETTINGS = resetSettings(List.of("enable_bitmapscan", "enable_seqscan",
-            "enable_sort", "jit", "plan_cache_mode"));
+    static final String RESET_PLAN_SETTINGS;
 
-    private static String planSettings(Map<String, String> values) {
-        return values.entrySet().stream().sorted(Map.Entry.comparingByKey())
+    static {
+        Map<String, String> settings = new TreeMap<>(Map.of("enable_bitmapscan", "off", "enable_seqscan", "off",
+                "enable_sort", "off", "jit", "off", "plan_cache_mode", "force_custom_plan"));
+        PENDING_PLAN_SETTINGS = settings.entrySet().stream()
                 .map(e -> "set_config('ledger.saved_" + e.getKey() + "', current_setting('" + e.getKey() + "'), true)"
                         + " || set_config('" + e.getKey() + "', '" + e.getValue() + "', true)")
                 .collect(Collectors.joining(", ", "select ", ""));
-    }
-
-    private static String resetSettings(List<String> names) {
-        return names.stream()
+        RESET_PLAN_SETTINGS = settings.keySet().stream()
                 .map(name -> "set_config('" + name + "', current_setting('ledger.saved_" + name + "'), true)")
                 .collect(Collectors.joining(", ", "select ", ""));
     }
