@@ -18,6 +18,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -26,7 +27,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Proves {@link TransactionBuffer#commitWithRows}: the commit goes to the server with the buffered
  * rows, so the transaction has ended before the transaction manager's own commit runs (which then
  * sends nothing); a row that fails keeps the commit from running and nothing is kept; and a
- * statement that something runs after such a commit is rolled back, never committed on its own.
+ * statement that something runs after such a commit is rolled back, never committed on its own; and
+ * a transaction started inside one buffers and commits its own rows, not the outer one's.
  */
 class CommitWithRowsTest extends IntegrationTest {
 
@@ -110,6 +112,25 @@ class CommitWithRowsTest extends IntegrationTest {
             });
         });
         assertThat(rows()).as("the row of the transaction, not the stray one").containsExactly(6);
+    }
+
+    @Test
+    void a_transaction_started_inside_one_buffers_and_commits_rows_of_its_own() {
+        TransactionTemplate inner = transactions();
+        inner.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        transactions().executeWithoutResult(outer -> {
+            TransactionBuffer.commitWithRows(jdbc);
+            buffer(8);
+            inner.executeWithoutResult(status -> {
+                TransactionBuffer.commitWithRows(jdbc);
+                buffer(9);
+            });
+            assertThat(jdbc.queryForList("select x from " + table + " order by x", Integer.class))
+                    .as("the inner transaction's row, committed with it; the outer's still buffered")
+                    .containsExactly(9);
+            outer.setRollbackOnly();
+        });
+        assertThat(rows()).as("the outer transaction rolled back its own row only").containsExactly(9);
     }
 
     private TransactionTemplate transactions() {

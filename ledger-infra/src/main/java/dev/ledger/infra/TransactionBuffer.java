@@ -3,7 +3,9 @@ package dev.ledger.infra;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -53,7 +55,7 @@ public final class TransactionBuffer {
         B created = create.get();
         Buffers buffers = buffers(jdbc);
         TransactionSynchronizationManager.bindResource(owner, created);
-        buffers.add(owner, pipeline -> flush.accept(created, pipeline), afterCommit);
+        buffers.add(owner, created, pipeline -> flush.accept(created, pipeline), afterCommit);
         return created;
     }
 
@@ -110,7 +112,8 @@ public final class TransactionBuffer {
     private static final class Buffers implements TransactionSynchronization {
 
         private final JdbcTemplate jdbc;
-        private final List<Object> owners = new ArrayList<>();
+        /** Each owner's buffer, as bound to the thread while this transaction is the current one. */
+        private final Map<Object, Object> owners = new LinkedHashMap<>();
         private final List<Consumer<Pipeline>> flushes = new ArrayList<>();
         private final List<Runnable> afterCommits = new ArrayList<>();
         /** Whether the rows' pipeline ends with the commit ({@link #commitWithRows}). */
@@ -122,10 +125,27 @@ public final class TransactionBuffer {
             this.jdbc = jdbc;
         }
 
-        private void add(Object owner, Consumer<Pipeline> flush, Runnable afterCommit) {
-            owners.add(owner);
+        private void add(Object owner, Object buffer, Consumer<Pipeline> flush, Runnable afterCommit) {
+            owners.put(owner, buffer);
             flushes.add(flush);
             afterCommits.add(afterCommit);
+        }
+
+        /**
+         * A transaction started inside this one (REQUIRES_NEW) must not see these buffers: the
+         * transaction manager suspends its own resources, and this does the same for its own, so
+         * that the inner transaction buffers (and commits) rows of its own.
+         */
+        @Override
+        public void suspend() {
+            owners.keySet().forEach(TransactionSynchronizationManager::unbindResource);
+            TransactionSynchronizationManager.unbindResource(BUFFERS);
+        }
+
+        @Override
+        public void resume() {
+            TransactionSynchronizationManager.bindResource(BUFFERS, this);
+            owners.forEach(TransactionSynchronizationManager::bindResource);
         }
 
         @Override
@@ -171,7 +191,7 @@ public final class TransactionBuffer {
 
         @Override
         public void afterCompletion(int status) {
-            owners.forEach(TransactionSynchronizationManager::unbindResourceIfPossible);
+            owners.keySet().forEach(TransactionSynchronizationManager::unbindResourceIfPossible);
             TransactionSynchronizationManager.unbindResourceIfPossible(BUFFERS);
         }
     }
