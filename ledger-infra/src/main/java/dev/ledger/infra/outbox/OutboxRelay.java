@@ -55,7 +55,7 @@ public class OutboxRelay {
         Integer handled;
         try {
             handled = transactions.execute(status -> {
-                accepted.clear();
+                outbox.commitWithRows();
                 List<PendingEntry> batch = outbox.lockAndReadPending(batchSize);
                 if (batch == null || batch.isEmpty()) {
                     return 0;
@@ -90,6 +90,7 @@ public class OutboxRelay {
      */
     private int relayCarefully() {
         Integer handled = transactions.execute(status -> {
+            outbox.commitWithRows();
             List<PendingEntry> batch = outbox.lockAndReadPending(batchSize);
             if (batch == null || batch.isEmpty()) {
                 return 0;

@@ -180,7 +180,7 @@ public class OutboxStore {
 
     /**
      * Removes delivered rows, in the round's transaction, when it commits: the delete goes in the
-     * round's last round trip, with its commit ({@link TransactionBuffer#commitWithRows}). A
+     * round's last round trip ({@link TransactionBuffer}; with its commit, see {@link #commitWithRows}). A
      * delivered row is not needed any more: the feed and the read models hold what it carried (the
      * feed also when it was delivered), the event store holds the event, and the relay and the
      * reconciliation only look at rows not delivered yet. Deleting costs the server less than
@@ -191,7 +191,6 @@ public class OutboxStore {
         if (ids.isEmpty()) {
             return;
         }
-        TransactionBuffer.commitWithRows(jdbc);
         TransactionBuffer.<List<Long>>of(removals, ArrayList::new, OutboxStore::deleteAll, () -> { }, jdbc)
                 .addAll(ids);
     }
@@ -201,6 +200,14 @@ public class OutboxStore {
             pipeline.execute("delete from outbox_event where id = any(?)", (Object) ids.toArray(Long[]::new));
             ids.clear();
         }
+    }
+
+    /**
+     * Makes the current relay round's last round trip carry its commit, after its buffered rows
+     * ({@link TransactionBuffer#commitWithRows}); for the round, which started the transaction.
+     */
+    void commitWithRows() {
+        TransactionBuffer.commitWithRows(jdbc);
     }
 
     /** Parks an account behind its failed event; its later events wait until it is retried. */

@@ -81,7 +81,8 @@ public class LedgerProjector {
         Delivery atOnce;
         try {
             atOnce = ownTransaction.execute(status -> {
-                Delivery delivered = deliverAtOnce(batch, accepted, true);
+                TransactionBuffer.commitWithRows(jdbc);
+                Delivery delivered = deliverAtOnce(batch, accepted);
                 if (delivered == null) {
                     status.setRollbackOnly();
                 }
@@ -113,7 +114,7 @@ public class LedgerProjector {
      *                 once the caller's transaction has committed
      */
     public Delivery deliverInCurrentTransaction(List<PendingEntry> batch, List<Instant> accepted) {
-        return deliverAtOnce(batch, accepted, false);
+        return deliverAtOnce(batch, accepted);
     }
 
     /** Records the lag of events whose delivery has just committed (accepted at the given times). */
@@ -130,7 +131,7 @@ public class LedgerProjector {
      * written in one round trip. Anything else (a gap, a held event, a mismatch, a failing write)
      * answers null, or throws, with nothing kept, and the batch goes the careful way.
      */
-    private Delivery deliverAtOnce(List<PendingEntry> batch, List<Instant> accepted, boolean commitNow) {
+    private Delivery deliverAtOnce(List<PendingEntry> batch, List<Instant> accepted) {
         String[] accountIds = batch.stream().map(pending -> pending.entry().accountId()).distinct()
                 .toArray(String[]::new);
         Map<String, Balance> balances = new HashMap<>();
@@ -179,7 +180,7 @@ public class LedgerProjector {
             }
         }
         Timestamp now = Timestamp.from(clock.instant());
-        write(applied, appliedPositions, balances, readVersions, now, commitNow);
+        write(applied, appliedPositions, balances, readVersions, now);
         for (int i = 0; i < duplicates; i++) {
             metrics.duplicateDropped();
         }
@@ -190,13 +191,13 @@ public class LedgerProjector {
     /**
      * The feed rows, their statement lines and the balances, each kind of row in one statement over
      * arrays, whatever the batch size (a statement per row costs the server more than the row does),
-     * and the commit after them: now, in one round trip ({@code commitNow}, the consumer's own
-     * transaction), or in the caller's transaction's last round trip, after what else it buffered.
-     * Either way the transaction manager's commit finds the transaction ended and sends nothing, and
-     * nothing may run in the transaction after this.
+     * buffered for the transaction's last round trip ({@link TransactionBuffer}): in the consumer's
+     * own transaction and in a relay round's alike, that round trip also carries the commit
+     * ({@link TransactionBuffer#commitWithRows}, asked for by whoever started the transaction). A
+     * row that fails there fails the commit, and the batch goes the careful way.
      */
     private void write(List<LedgerEntry> entries, List<Long> positions, Map<String, Balance> balances,
-                       Map<String, Long> readVersions, Timestamp now, boolean commitNow) {
+                       Map<String, Long> readVersions, Timestamp now) {
         Pipeline pipeline = new Pipeline();
         if (!entries.isEmpty()) {
             Object[] args = new Object[2 + LedgerEntryColumns.COUNT];
@@ -243,19 +244,11 @@ public class LedgerProjector {
                     Pipeline.longs(moved, id -> balances.get(id).version()),
                     Pipeline.longs(moved, id -> balances.get(id).position()));
         }
-        if (commitNow) {
-            // The delivery's last statement: its commit goes in the same round trip as its rows. If a
-            // row fails, the commit does not run and the transaction rolls back (then the careful path).
-            pipeline.execute("commit");
-            pipeline.run(jdbc);
-        } else {
-            // In the caller's transaction: the rows go with its last round trip, before its commit.
-            TransactionBuffer.commitWithRows(jdbc);
-            TransactionBuffer.<List<Pipeline>>of(writes, ArrayList::new, (buffered, last) -> {
-                buffered.forEach(last::append);
-                buffered.clear();
-            }, () -> { }, jdbc).add(pipeline);
-        }
+        // Written in the transaction's last round trip, after what else it buffered.
+        TransactionBuffer.<List<Pipeline>>of(writes, ArrayList::new, (buffered, last) -> {
+            buffered.forEach(last::append);
+            buffered.clear();
+        }, () -> { }, jdbc).add(pipeline);
     }
 
     /** Feed rows from parallel arrays, and the same rows' statement lines, in one statement. */
