@@ -88,8 +88,7 @@ final class CpuMeter {
 
     /**
      * The cores each part used between two snapshots, and per operation (at the phase's rate) in
-     * milliseconds of CPU;
-     * empty when either snapshot is missing. {@code pgbenchPhase} says whose load it was: the
+     * milliseconds of CPU; empty when either snapshot is missing. {@code pgbenchPhase} says whose load it was: the
      * children's time is pgbench's, this JVM's own is the ledger's load generator.
      */
     static Map<String, Object> usage(Snapshot before, Snapshot after, double operationsPerSecond, boolean pgbenchPhase) {

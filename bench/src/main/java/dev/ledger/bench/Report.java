@@ -164,16 +164,15 @@ public final class Report {
     }
 
     /**
-     * Where the machine's CPU went in each A/B phase: cores used by PostgreSQL, the service, the
-     * load generator (pgbench, or the ledger's own) and the rest, and milliseconds of CPU per
-     * operation; empty when the phases carry no CPU figures.
+     * The A/B phases in the order they ran: each pgbench phase, then the ledger phases of its round
+     * (spread, hot). pgbench phases are the ones with a {@code tps}.
      */
-    static String cpuTable(Run run) {
-        List<Map<String, Object>> phases = new ArrayList<>();
+    static List<Map<String, Object>> abPhases(Run run) {
         List<Map<String, Object>> pgAb = run.pgbenchPhases.stream()
                 .filter(m -> String.valueOf(m.get("name")).startsWith("ab-")).toList();
         List<Map<String, Object>> ab = run.ledgerPhases.stream()
                 .filter(m -> String.valueOf(m.get("name")).startsWith("ab-")).toList();
+        List<Map<String, Object>> phases = new ArrayList<>();
         for (int pi = 0, li = 0; pi < pgAb.size() || li < ab.size(); ) {
             if (pi < pgAb.size()) {
                 phases.add(pgAb.get(pi++));
@@ -182,6 +181,16 @@ public final class Report {
                 phases.add(ab.get(li++));
             }
         }
+        return phases;
+    }
+
+    /**
+     * Where the machine's CPU went in each A/B phase: cores used by PostgreSQL, the service, the
+     * load generator (pgbench, or the ledger's own) and the rest, and milliseconds of CPU per
+     * operation; empty when the phases carry no CPU figures.
+     */
+    static String cpuTable(Run run) {
+        List<Map<String, Object>> phases = abPhases(run);
         if (phases.stream().noneMatch(m -> m.get("cpu") instanceof Map<?, ?> cpu && !cpu.isEmpty())) {
             return "";
         }
@@ -267,31 +276,22 @@ public final class Report {
         out.append("### A/B measurements (alternating on the same PostgreSQL)\n\n");
         out.append("| phase | what | throughput/s | p50 ms | p99 ms | errors | lag p50 | lag p99 | relay backlog at start |\n")
                 .append("|---|---|---|---|---|---|---|---|---|\n");
-        int li = 0;
-        int pi = 0;
-        List<Map<String, Object>> ab = run.ledgerPhases.stream()
-                .filter(m -> String.valueOf(m.get("name")).startsWith("ab-")).toList();
-        List<Map<String, Object>> pgAb = run.pgbenchPhases.stream()
-                .filter(m -> String.valueOf(m.get("name")).startsWith("ab-")).toList();
-        while (pi < pgAb.size() || li < ab.size()) {
-            if (pi < pgAb.size()) {
-                Map<String, Object> p = pgAb.get(pi++);
-                out.append("| ").append(p.get("name")).append(" | pgbench c=").append(p.get("clients")).append(" | ")
-                        .append(f0(num(p.get("tps")))).append(" tps | avg ").append(f2(num(p.get("latencyAverageMillis"))))
-                        .append(" | | ").append(p.get("failed")).append(" failed | | | |\n");
+        for (Map<String, Object> m : abPhases(run)) {
+            if (m.containsKey("tps")) {
+                out.append("| ").append(m.get("name")).append(" | pgbench c=").append(m.get("clients")).append(" | ")
+                        .append(f0(num(m.get("tps")))).append(" tps | avg ").append(f2(num(m.get("latencyAverageMillis"))))
+                        .append(" | | ").append(m.get("failed")).append(" failed | | | |\n");
+                continue;
             }
-            for (int k = 0; k < 2 && li < ab.size(); k++) {
-                Map<String, Object> m = ab.get(li++);
-                out.append("| ").append(m.get("name")).append(" | ledger c=").append(m.get("connections")).append(' ')
-                        .append(String.valueOf(m.get("name")).contains("hot") ? "hot" : "spread").append(" | ")
-                        .append(f0(num(m.get("perSecond")))).append(" | ").append(f2(num(m.get("p50Millis"))))
-                        .append(" | ").append(f2(num(m.get("p99Millis")))).append(" | ").append(m.get("errors"))
-                        .append(" | ").append(lagCell(m.get("lagP50Millis"))).append(" | ")
-                        .append(lagCell(m.get("lagP99Millis"))).append(" | ")
-                        .append(m.get("relayBacklogAtStart") == null ? "" : run.polluted(m)
-                                ? "**" + f0(num(m.get("relayBacklogAtStart"))) + "**" : f0(num(m.get("relayBacklogAtStart"))))
-                        .append(" |\n");
-            }
+            out.append("| ").append(m.get("name")).append(" | ledger c=").append(m.get("connections")).append(' ')
+                    .append(String.valueOf(m.get("name")).contains("hot") ? "hot" : "spread").append(" | ")
+                    .append(f0(num(m.get("perSecond")))).append(" | ").append(f2(num(m.get("p50Millis"))))
+                    .append(" | ").append(f2(num(m.get("p99Millis")))).append(" | ").append(m.get("errors"))
+                    .append(" | ").append(lagCell(m.get("lagP50Millis"))).append(" | ")
+                    .append(lagCell(m.get("lagP99Millis"))).append(" | ")
+                    .append(m.get("relayBacklogAtStart") == null ? "" : run.polluted(m)
+                            ? "**" + f0(num(m.get("relayBacklogAtStart"))) + "**" : f0(num(m.get("relayBacklogAtStart"))))
+                    .append(" |\n");
         }
         out.append('\n');
 
