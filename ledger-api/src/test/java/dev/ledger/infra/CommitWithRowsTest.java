@@ -28,7 +28,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * rows, so the transaction has ended before the transaction manager's own commit runs (which then
  * sends nothing); a row that fails keeps the commit from running and nothing is kept; and a
  * statement that something runs after such a commit is rolled back, never committed on its own; and
- * a transaction started inside one buffers and commits its own rows, not the outer one's.
+ * a transaction started inside one buffers and commits its own rows, not the outer one's; and
+ * statements put {@link TransactionBuffer#first first} run in the same pipeline, before the rows,
+ * and one that fails stops the rows and the commit.
  */
 class CommitWithRowsTest extends IntegrationTest {
 
@@ -131,6 +133,37 @@ class CommitWithRowsTest extends IntegrationTest {
             outer.setRollbackOnly();
         });
         assertThat(rows()).as("the outer transaction rolled back its own row only").containsExactly(9);
+    }
+
+    @Test
+    void statements_put_first_run_at_the_end_before_the_rows_and_the_commit_and_one_that_fails_stops_both() {
+        List<Integer> seenFirst = new ArrayList<>();
+        List<TransactionState> beforeManagersCommit = new ArrayList<>();
+        transactions().executeWithoutResult(status -> {
+            TransactionBuffer.commitWithRows(jdbc);
+            buffer(10);
+            TransactionBuffer.first(jdbc, pipeline -> pipeline.query("select count(*) from " + table,
+                    rs -> seenFirst.add(rs.getInt(1))));
+            assertThat(seenFirst).as("not run before the transaction ends").isEmpty();
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void beforeCompletion() {
+                    beforeManagersCommit.add(state());
+                }
+            });
+        });
+        assertThat(seenFirst).as("rows the first statement saw: it ran before the buffered row").containsExactly(0);
+        assertThat(beforeManagersCommit).as("committed in the rows' round trip").containsExactly(TransactionState.IDLE);
+        assertThat(rows()).containsExactly(10);
+
+        assertThatThrownBy(() -> transactions().executeWithoutResult(status -> {
+            TransactionBuffer.commitWithRows(jdbc);
+            jdbc.update("insert into " + table + " values (11)");
+            buffer(12);
+            TransactionBuffer.first(jdbc, pipeline -> pipeline.query(
+                    "select ledger_expect(false, 'a test''s assumption')", rs -> { }));
+        })).hasMessageContaining("a test's assumption not as the writes expected");
+        assertThat(rows()).as("neither the rows nor what ran before them").containsExactly(10);
     }
 
     private TransactionTemplate transactions() {

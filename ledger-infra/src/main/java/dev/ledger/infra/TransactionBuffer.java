@@ -79,6 +79,18 @@ public final class TransactionBuffer {
         buffers(jdbc).commitWithRows = true;
     }
 
+    /**
+     * Adds statements that go first in the pipeline that writes the current transaction's rows,
+     * before every buffer's rows, in the order they were added. For checks whose failure must stop
+     * the rows (and a commit sent with them): a statement that fails ends the pipeline.
+     */
+    public static void first(JdbcTemplate jdbc, Consumer<Pipeline> statements) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            throw new IllegalStateException("statements may only go before rows inside a transaction");
+        }
+        buffers(jdbc).firsts.add(statements);
+    }
+
     private static Buffers buffers(JdbcTemplate jdbc) {
         Buffers buffers = existing(BUFFERS);
         if (buffers == null) {
@@ -115,6 +127,8 @@ public final class TransactionBuffer {
         /** Each owner's buffer, as bound to the thread while this transaction is the current one. */
         private final Map<Object, Object> owners = new LinkedHashMap<>();
         private final List<Consumer<Pipeline>> flushes = new ArrayList<>();
+        /** Statements that go before the rows ({@link #first}); sent once, with the first rows written. */
+        private final List<Consumer<Pipeline>> firsts = new ArrayList<>();
         private final List<Runnable> afterCommits = new ArrayList<>();
         /** Whether the rows' pipeline ends with the commit ({@link #commitWithRows}). */
         private boolean commitWithRows;
@@ -155,6 +169,8 @@ public final class TransactionBuffer {
 
         private void writeRows(boolean commit) {
             Pipeline pipeline = new Pipeline();
+            firsts.forEach(statements -> statements.accept(pipeline));
+            firsts.clear();
             flushes.forEach(flush -> flush.accept(pipeline));
             if (commit) {
                 pipeline.execute("commit");

@@ -66,6 +66,7 @@ class GroupCommitTest extends IntegrationTest {
         Future<Reply> first;
         List<Future<Reply>> queued = new ArrayList<>();
         double fallbacksBefore = fallbacks();
+        double checksFailedBefore = checksFailed();
         String inserts = logEventInserts();
         try (Connection holder = TestDatabase.get().connect()) {
             lock(holder, "account\n" + account);
@@ -118,6 +119,8 @@ class GroupCommitTest extends IntegrationTest {
                 .isEqualTo(1);
         assertThat(LedgerRows.inboxRows(inFlightKey)).as("nothing stored for the key in flight").isZero();
         assertThat(fallbacks()).as("groups run again alone").isEqualTo(fallbacksBefore);
+        assertThat(checksFailed()).as("starts checked at commit that failed: the group's, on the key in flight;"
+                + " the group then ran again as a group").isEqualTo(checksFailedBefore + 1);
 
         Reply retried = deposit(account, inFlightKey, 7);
         assertThat(retried.status()).as(retried.body()).isEqualTo(201);
@@ -202,6 +205,10 @@ class GroupCommitTest extends IntegrationTest {
 
     private double fallbacks() {
         return meters.get("ledger.commands.batch.fallbacks").counter().count();
+    }
+
+    private double checksFailed() {
+        return meters.get("ledger.commands.start.checks.failed").counter().count();
     }
 
     /** Takes a session-level advisory lock on the text's key, as the service's locks hash it. */

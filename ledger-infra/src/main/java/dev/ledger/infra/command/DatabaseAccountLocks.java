@@ -27,6 +27,14 @@ class DatabaseAccountLocks {
                                   order by d.sequence_number desc limit 1)
             from unnest(?::text[]) as a(account_id)""";
 
+    /** Fails (SQLSTATE LW001) unless every account's last sequence number is the one given. */
+    private static final String EXPECT_LAST_SEQUENCES = """
+            select ledger_expect(bool_and(coalesce((select d.sequence_number from domain_event_entry d
+                                                    where d.aggregate_identifier = e.account_id
+                                                    order by d.sequence_number desc limit 1), -1) = e.expected),
+                                 'the accounts'' last versions')
+            from unnest(?::text[], ?::bigint[]) as e(account_id, expected)""";
+
     /**
      * Adds the statement that takes the accounts' locks to {@code pipeline} (nothing when there are
      * none), waiting for each in ascending key order.
@@ -52,5 +60,21 @@ class DatabaseAccountLocks {
                 last.put(rs.getString(1), sequence);
             }
         }, (Object) accountIds.toArray(String[]::new));
+    }
+
+    /**
+     * Adds the statement that fails the pipeline (and the transaction) unless each account's last
+     * sequence number, as committed when it runs, is the one given: placed after the locks, like
+     * {@link #lastSequences}, for writes that were decided on the accounts as this process last
+     * knew them.
+     */
+    Pipeline expectLastSequences(Pipeline pipeline, Map<String, Long> expected) {
+        if (expected.isEmpty()) {
+            return pipeline;
+        }
+        List<String> accountIds = List.copyOf(expected.keySet());
+        return pipeline.query(EXPECT_LAST_SEQUENCES, rs -> { },
+                (Object) accountIds.toArray(String[]::new),
+                (Object) accountIds.stream().map(expected::get).toArray(Long[]::new));
     }
 }

@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
@@ -59,6 +60,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * exception is a database that cannot be reached: the group's writes (and the writes queued
  * before it was found unreachable) are all answered with that failure at once, having written
  * nothing, instead of each waiting out a connection timeout of its own.
+ *
+ * <p>A transaction whose accounts are all cached does not wait for its start's round trip: its
+ * start goes with its rows and its commit, as checks ({@link #startCheckedAtCommit}); if one fails,
+ * nothing of it is kept and its writes run again with a start of their own.
  */
 @Service
 public class IdempotentExecutor implements DisposableBean {
@@ -74,6 +79,8 @@ public class IdempotentExecutor implements DisposableBean {
     private final Duration answerWaitMax;
     private final DistributionSummary batchSizes;
     private final Counter batchesRunAlone;
+    private final Counter checkedStarts;
+    private final Counter checksFailed;
     /** The last time a write found the database unreachable, and how; null before the first time. */
     private volatile Outage lastOutage;
 
@@ -101,6 +108,14 @@ public class IdempotentExecutor implements DisposableBean {
                 .register(registry);
         this.batchesRunAlone = Counter.builder("ledger.commands.batch.fallbacks")
                 .description("Groups of writes whose transaction failed, so that each write ran again alone")
+                .register(registry);
+        this.checkedStarts = Counter.builder("ledger.commands.start.checked")
+                .description("Transactions of writes on cached accounts whose start went with their rows and commit,"
+                        + " checked there")
+                .register(registry);
+        this.checksFailed = Counter.builder("ledger.commands.start.checks.failed")
+                .description("Transactions whose start, checked at commit, did not hold, so that their writes ran again"
+                        + " with a start of their own")
                 .register(registry);
         this.writers = new CommitWriters(properties.writers(), properties.queueLengthMax(), properties.batchSizeMax(),
                 this::commitTogether);
@@ -178,26 +193,17 @@ public class IdempotentExecutor implements DisposableBean {
         List<String> accountIds = List.copyOf(accounts);
         List<Object> outcomes;
         try {
-            outcomes = accountLocks.withLocks(accountIds, () -> transactions.execute(status -> {
-                TransactionBuffer.commitWithRows(jdbc);
-                Started started = start(accountIds, batch.stream().map(write -> write.request().key()).toList());
-                List<Object> results = new ArrayList<>(batch.size());
-                for (PendingWrite write : batch) {
-                    InboxKey key = write.request().key();
-                    try {
-                        if (!started.locked().contains(key)) {
-                            throw new IdempotencyKeyInFlightException();
-                        }
-                        Optional<StoredAnswer> answer = inbox.findPending(key)
-                                .or(() -> Optional.ofNullable(started.stored().get(key)));
-                        results.add(execute(write.request(), write.requestId(), write.action(), answer));
-                    } catch (IdempotencyKeyInFlightException | IdempotencyKeyReusedException refusedAlone) {
-                        // Decided before the write touched anything: the others carry on.
-                        results.add(refusedAlone);
+            outcomes = accountLocks.withLocks(accountIds, () -> {
+                Map<String, Long> cached = cache.versionsIfAllCached(accountIds);
+                if (cached != null) {
+                    Optional<List<Object>> checked = checkedAtCommit(
+                            () -> transactions.execute(status -> runGroup(batch, accountIds, cached)));
+                    if (checked.isPresent()) {
+                        return checked.get();
                     }
                 }
-                return results;
-            }));
+                return transactions.execute(status -> runGroup(batch, accountIds, null));
+            });
         } catch (AccountBusyException busy) {
             batch.forEach(write -> write.result().completeExceptionally(busy));
             return;
@@ -219,6 +225,49 @@ public class IdempotentExecutor implements DisposableBean {
             } else {
                 batch.get(i).result().completeExceptionally((RuntimeException) outcome);
             }
+        }
+    }
+
+    /**
+     * The body of a group's transaction: its start (read first, or, given the accounts' cached
+     * versions, checked with the rows at commit), then each write as it would run alone.
+     */
+    private List<Object> runGroup(List<PendingWrite> batch, List<String> accountIds, Map<String, Long> cached) {
+        TransactionBuffer.commitWithRows(jdbc);
+        List<InboxKey> keys = batch.stream().map(write -> write.request().key()).toList();
+        Started started = cached == null ? start(accountIds, keys) : startCheckedAtCommit(accountIds, keys, cached);
+        List<Object> results = new ArrayList<>(batch.size());
+        for (PendingWrite write : batch) {
+            InboxKey key = write.request().key();
+            try {
+                if (!started.locked().contains(key)) {
+                    throw new IdempotencyKeyInFlightException();
+                }
+                Optional<StoredAnswer> answer = inbox.findPending(key)
+                        .or(() -> Optional.ofNullable(started.stored().get(key)));
+                results.add(execute(write.request(), write.requestId(), write.action(), answer));
+            } catch (IdempotencyKeyInFlightException | IdempotencyKeyReusedException refusedAlone) {
+                // Decided before the write touched anything: the others carry on.
+                results.add(refusedAlone);
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Runs a transaction whose start is checked at its commit ({@link #startCheckedAtCommit}).
+     * Empty when it rolled back for any reason but an unreachable database: it then wrote nothing,
+     * and its writes are to run again the careful way, exactly as if it had never been tried.
+     */
+    private <T> Optional<T> checkedAtCommit(Supplier<T> transaction) {
+        try {
+            return Optional.of(transaction.get());
+        } catch (RuntimeException failed) {
+            if (DatabaseUnavailable.isUnavailable(failed)) {
+                throw failed;
+            }
+            checksFailed.increment();
+            return Optional.empty();
         }
     }
 
@@ -256,16 +305,18 @@ public class IdempotentExecutor implements DisposableBean {
 
     private InboxResult executeAlone(InboxRequest request, String requestId, Function<String, StoredResponse> action) {
         return accountLocks.withLocks(request.accountIds(), () -> {
+            Map<String, Long> cached = request.accountIds().isEmpty() ? null
+                    : cache.versionsIfAllCached(request.accountIds());
+            if (cached != null) {
+                Optional<InboxResult> checked = checkedAtCommit(
+                        () -> transactions.execute(status -> runOne(request, requestId, action, cached)));
+                if (checked.isPresent()) {
+                    return checked.get();
+                }
+            }
             try {
-                return retry.executeSupplier(() -> transactions.execute(status -> {
-                    TransactionBuffer.commitWithRows(jdbc);
-                    Started started = start(request.accountIds(), List.of(request.key()));
-                    if (!started.locked().contains(request.key())) {
-                        throw new IdempotencyKeyInFlightException();
-                    }
-                    return execute(request, requestId, action,
-                            Optional.ofNullable(started.stored().get(request.key())));
-                }));
+                return retry.executeSupplier(
+                        () -> transactions.execute(status -> runOne(request, requestId, action, null)));
             } catch (RuntimeException failure) {
                 if (TransientConflicts.isTransient(failure)) {
                     throw new WriteConflictException(retry.getRetryConfig().getMaxAttempts(), failure);
@@ -273,6 +324,19 @@ public class IdempotentExecutor implements DisposableBean {
                 throw failure;
             }
         });
+    }
+
+    /** The body of one write's transaction: its start, read first or checked at commit, then the write. */
+    private InboxResult runOne(InboxRequest request, String requestId, Function<String, StoredResponse> action,
+                               Map<String, Long> cached) {
+        TransactionBuffer.commitWithRows(jdbc);
+        List<InboxKey> keys = List.of(request.key());
+        Started started = cached == null ? start(request.accountIds(), keys)
+                : startCheckedAtCommit(request.accountIds(), keys, cached);
+        if (!started.locked().contains(request.key())) {
+            throw new IdempotencyKeyInFlightException();
+        }
+        return execute(request, requestId, action, Optional.ofNullable(started.stored().get(request.key())));
     }
 
     /**
@@ -293,6 +357,31 @@ public class IdempotentExecutor implements DisposableBean {
         pipeline.run(jdbc);
         cache.keepOnlyCurrent(accountIds, lastSequences);
         return new Started(locked, stored);
+    }
+
+    /**
+     * The start of a write transaction whose accounts are all cached, sent with its rows and its
+     * commit instead of in a round trip of its own: the writes run at once on the cached accounts,
+     * assuming that the keys' locks are free, that no answer is stored for the keys and that
+     * nobody else has written to the accounts since they were cached; the pipeline that writes
+     * the rows then starts with the accounts' locks (waited for) and checks each assumption, and
+     * a check that fails stops the rows and the commit (SQLSTATE LW001; a stored answer makes
+     * the insert of the new one fail on the key's uniqueness). The transaction then rolls back,
+     * the accounts leave the cache, and the caller runs the writes again with {@link #start}.
+     *
+     * <p>What a write reads from the database before the locks is thereby either the accounts'
+     * state (checked against their last versions) or guarded by a unique key that its own rows
+     * insert (a transfer's id): its decision is the one it would have made after the locks.
+     */
+    private Started startCheckedAtCommit(List<String> accountIds, List<InboxKey> keys, Map<String, Long> cached) {
+        checkedStarts.increment();
+        cache.evictUnlessCommitted(accountIds);
+        TransactionBuffer.first(jdbc, pipeline -> {
+            databaseLocks.lock(pipeline, accountIds);
+            inbox.expectLocked(pipeline, keys);
+            databaseLocks.expectLastSequences(pipeline, cached);
+        });
+        return new Started(Set.copyOf(keys), Map.of());
     }
 
     /** The keys whose locks a write transaction holds, and the answers stored for its keys. */

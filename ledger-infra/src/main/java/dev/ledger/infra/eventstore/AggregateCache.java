@@ -79,6 +79,23 @@ public final class AggregateCache implements Cache {
         }
     }
 
+    /**
+     * The version of each of these accounts as cached, or null unless every one of them is (for a
+     * thread that holds their locks).
+     */
+    public synchronized Map<String, Long> versionsIfAllCached(Collection<String> accountIds) {
+        Map<String, Long> versions = new LinkedHashMap<>();
+        for (String accountId : accountIds) {
+            Object entry = get(accountId);
+            long version = entry == null ? -1 : versionOf(entry);
+            if (version < 0) {
+                return null;
+            }
+            versions.put(accountId, version);
+        }
+        return versions;
+    }
+
     private static long versionOf(Object entry) {
         if (entry instanceof AggregateCacheEntry<?> cached) {
             try {

@@ -18,7 +18,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Axon's JDBC event storage, with the events of a whole transaction inserted in one statement just
  * before it commits, together with the transaction's other buffered rows ({@link TransactionBuffer}),
  * instead of one round trip per command when the command's unit of work commits. A group commit
- * of n writes thus makes three round trips (start, rows, commit), not n + 3.
+ * of n writes thus makes two round trips (start; rows and commit), or one when its start is checked
+ * at commit (IdempotentExecutor), not n + 3.
  *
  * <p>The rows are exactly those Axon's own insert writes (the same columns, serializer and time
  * format); nothing is visible to other transactions before the commit either way. Inside the

@@ -70,6 +70,18 @@ public class InboxStore {
     }
 
     /**
+     * Adds the statement that tries the locks of several keys, like {@link #tryLockAll}, but fails
+     * the pipeline (and the transaction; SQLSTATE LW001) unless it got every one of them. Whether
+     * an answer is stored for a key is left to the insert of the answer, which then fails on the
+     * key's uniqueness.
+     */
+    public Pipeline expectLocked(Pipeline pipeline, Collection<InboxKey> keys) {
+        return pipeline.query("select ledger_expect(bool_and(pg_try_advisory_xact_lock(hashtextextended(k, 0))),"
+                        + " 'the idempotency keys'' locks') from unnest(?::text[]) as k",
+                rs -> { }, (Object) keys.stream().distinct().map(InboxStore::lockKey).toArray(String[]::new));
+    }
+
+    /**
      * Adds the statement that reads the stored answers of several keys to {@code pipeline}; once it
      * has run, {@code found} holds them. To be placed after the statement that takes the keys'
      * locks, so that it sees every answer committed before.
