@@ -77,6 +77,23 @@ class MetricsTest extends IntegrationTest {
     }
 
     @Test
+    void the_scrape_times_http_requests_without_an_in_flight_timer_and_counts_checked_starts() {
+        String account = unique("metrics-http");
+        Api.created(ledger.openAccount(account, "EUR", 0));
+        Api.created(ledger.deposit(account, 100, "EUR"));
+
+        Scrape scrape = Scrape.of(ledger);
+
+        assertThat(scrape.text()).as("the request timer").contains("http_server_requests_seconds_count{");
+        assertThat(scrape.text()).as("no LongTaskTimer per request (management.observations.long-task-timer)")
+                .doesNotContain("http_server_requests_active_seconds");
+        assertThat(scrape.text()).contains("# TYPE ledger_commands_start_checked_total counter",
+                "# TYPE ledger_commands_start_checks_failed_total counter");
+        assertThat(scrape.value("ledger_commands_start_checked_total")).as("the deposit on the cached account")
+                .isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void a_held_gap_and_redelivered_duplicates_move_the_counters_and_gauges_by_exactly_their_number() throws Exception {
         String account = unique("metrics-gap");
         Api.created(ledger.openAccount(account, "EUR", 0));
