@@ -15,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -139,7 +140,7 @@ class StartCheckedAtCommitTest extends IntegrationTest {
         String account = unique("checked");
         assertThat(ledger.openAccount(account, "EUR", 0).status()).isEqualTo(201);
         assertThat(locks.withLocks(List.of(account), () -> cache.versionsIfAllCached(List.of(account))))
-                .as("the opened account's cached version").isEqualTo(java.util.Map.of(account, 0L));
+                .as("the opened account's cached version").isEqualTo(Map.of(account, 0L));
         return account;
     }
 
