@@ -32,7 +32,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * appended to the account). The executor therefore compares the entries of its accounts with the
  * store's last sequence numbers once it holds their database locks ({@link #keepOnlyCurrent}), so
  * a command never starts from a stale entry; and should one slip through, its append collides with
- * the unique (account, version) index, Axon evicts the entry, and the retry reads the stream.
+ * the unique (account, version) index, Axon evicts the entry, and the retry reads the stream. A
+ * transaction whose start is checked at its commit runs its commands on the entries first
+ * ({@link #versionsIfAllCached}) and checks, under the locks, that they were current: if one was
+ * not, nothing the commands did is kept, the entries leave, and the commands run again.
  */
 public final class AggregateCache implements Cache {
 
