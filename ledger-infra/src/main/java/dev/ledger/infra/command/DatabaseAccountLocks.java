@@ -20,20 +20,22 @@ class DatabaseAccountLocks {
                 from unnest(?::text[]) as account_id
                 order by lock_key) as ordered""";
 
-    /** One backward step on the (aggregate, sequence) index per account, however long its history. */
-    private static final String LAST_SEQUENCES = """
-            select a.account_id, (select d.sequence_number from domain_event_entry d
-                                  where d.aggregate_identifier = a.account_id
-                                  order by d.sequence_number desc limit 1)
-            from unnest(?::text[]) as a(account_id)""";
+    /**
+     * The last sequence number of the account named by {@code a.account_id}: one backward step on
+     * the (aggregate, sequence) index, however long its history; null when it has no events.
+     */
+    private static final String LAST_SEQUENCE_OF_A = """
+            (select d.sequence_number from domain_event_entry d
+             where d.aggregate_identifier = a.account_id
+             order by d.sequence_number desc limit 1)""";
+
+    private static final String LAST_SEQUENCES = "select a.account_id, " + LAST_SEQUENCE_OF_A
+            + " from unnest(?::text[]) as a(account_id)";
 
     /** Fails (SQLSTATE LW001) unless every account's last sequence number is the one given. */
-    private static final String EXPECT_LAST_SEQUENCES = """
-            select ledger_expect(bool_and(coalesce((select d.sequence_number from domain_event_entry d
-                                                    where d.aggregate_identifier = e.account_id
-                                                    order by d.sequence_number desc limit 1), -1) = e.expected),
-                                 'the accounts'' last versions')
-            from unnest(?::text[], ?::bigint[]) as e(account_id, expected)""";
+    private static final String EXPECT_LAST_SEQUENCES = "select ledger_expect(bool_and(coalesce("
+            + LAST_SEQUENCE_OF_A + ", -1) = a.expected), 'the accounts'' last versions')"
+            + " from unnest(?::text[], ?::bigint[]) as a(account_id, expected)";
 
     /**
      * Adds the statement that takes the accounts' locks to {@code pipeline} (nothing when there are

@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
@@ -194,15 +193,10 @@ public class IdempotentExecutor implements DisposableBean {
         List<Object> outcomes;
         try {
             outcomes = accountLocks.withLocks(accountIds, () -> {
-                Map<String, Long> cached = cache.versionsIfAllCached(accountIds);
-                if (cached != null) {
-                    Optional<List<Object>> checked = checkedAtCommit(
-                            () -> transactions.execute(status -> runGroup(batch, accountIds, cached)));
-                    if (checked.isPresent()) {
-                        return checked.get();
-                    }
-                }
-                return transactions.execute(status -> runGroup(batch, accountIds, null));
+                Optional<List<Object>> checked = checkedAtCommit(accountIds,
+                        cached -> runGroup(batch, accountIds, cached));
+                return checked.isPresent() ? checked.get()
+                        : transactions.execute(status -> runGroup(batch, accountIds, null));
             });
         } catch (AccountBusyException busy) {
             batch.forEach(write -> write.result().completeExceptionally(busy));
@@ -255,13 +249,19 @@ public class IdempotentExecutor implements DisposableBean {
     }
 
     /**
-     * Runs a transaction whose start is checked at its commit ({@link #startCheckedAtCommit}).
-     * Empty when it rolled back for any reason but an unreachable database: it then wrote nothing,
-     * and its writes are to run again the careful way, exactly as if it had never been tried.
+     * Runs {@code body} in a transaction whose start is checked at its commit
+     * ({@link #startCheckedAtCommit}), given the accounts' cached versions. Empty when not every
+     * account is cached (nothing was tried), or when the transaction rolled back for any reason but
+     * an unreachable database: it then wrote nothing, and its writes are to run again the careful
+     * way, exactly as if it had never been tried.
      */
-    private <T> Optional<T> checkedAtCommit(Supplier<T> transaction) {
+    private <T> Optional<T> checkedAtCommit(List<String> accountIds, Function<Map<String, Long>, T> body) {
+        Map<String, Long> cached = accountIds.isEmpty() ? null : cache.versionsIfAllCached(accountIds);
+        if (cached == null) {
+            return Optional.empty();
+        }
         try {
-            return Optional.of(transaction.get());
+            return Optional.of(transactions.execute(status -> body.apply(cached)));
         } catch (RuntimeException failed) {
             if (DatabaseUnavailable.isUnavailable(failed)) {
                 throw failed;
@@ -305,14 +305,10 @@ public class IdempotentExecutor implements DisposableBean {
 
     private InboxResult executeAlone(InboxRequest request, String requestId, Function<String, StoredResponse> action) {
         return accountLocks.withLocks(request.accountIds(), () -> {
-            Map<String, Long> cached = request.accountIds().isEmpty() ? null
-                    : cache.versionsIfAllCached(request.accountIds());
-            if (cached != null) {
-                Optional<InboxResult> checked = checkedAtCommit(
-                        () -> transactions.execute(status -> runOne(request, requestId, action, cached)));
-                if (checked.isPresent()) {
-                    return checked.get();
-                }
+            Optional<InboxResult> checked = checkedAtCommit(request.accountIds(),
+                    cached -> runOne(request, requestId, action, cached));
+            if (checked.isPresent()) {
+                return checked.get();
             }
             try {
                 return retry.executeSupplier(
