@@ -43,7 +43,8 @@ public final class Load {
     }
 
     public record Result(String name, int connections, double seconds, long requests, long errors,
-                         Histogram latency, List<String> errorSamples, long reconnects) {
+                         Histogram latency, List<String> errorSamples, long reconnects,
+                         Histogram afterReconnect) {
 
         public double perSecond() {
             return seconds <= 0 ? 0 : requests / seconds;
@@ -151,11 +152,13 @@ public final class Load {
         Histogram all = new Histogram();
         long requests = 0;
         long errors = 0;
+        Histogram afterReconnect = new Histogram();
         long reconnects = 0;
         List<String> samples = new ArrayList<>();
         for (Worker w : workers) {
             synchronized (w) {
                 all.add(w.histogram);
+                afterReconnect.add(w.afterReconnect);
                 requests += w.measured;
                 errors += w.errors;
                 reconnects += w.reconnects;
@@ -176,7 +179,7 @@ public final class Load {
             }
         }
         return new Result(name, connections, measuredSeconds, requests, errors, all,
-                Collections.unmodifiableList(samples), reconnects);
+                Collections.unmodifiableList(samples), reconnects, afterReconnect);
     }
 
     private final class Worker implements Runnable {
@@ -185,6 +188,8 @@ public final class Load {
         final long measureStart;
         final long measureEnd;
         final Histogram histogram = new Histogram();
+        /** The measured requests that opened a new connection first (the server had closed the last). */
+        final Histogram afterReconnect = new Histogram();
         final List<String> errorSamples = new ArrayList<>();
         long measured;
         long errors;
@@ -217,6 +222,7 @@ public final class Load {
                     int len = next(buf, prefix, keyTag, seq++, random);
                     boolean keep = errorSamples.size() < ERROR_SAMPLES_MAX;
                     int status;
+                    int reconnectsBefore = connection.reconnects();
                     try {
                         status = connection.exchange(buf, len, keep);
                     } catch (IOException e) {
@@ -245,6 +251,9 @@ public final class Load {
                         }
                         if (t0 >= measureStart && t1 <= measureEnd) {
                             histogram.record(t1 - t0);
+                            if (connection.reconnects() != reconnectsBefore) {
+                                afterReconnect.record(t1 - t0);
+                            }
                             measured++;
                         }
                     }
