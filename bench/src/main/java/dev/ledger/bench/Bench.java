@@ -529,6 +529,13 @@ public final class Bench {
         m.put("errors", r.errors());
         m.put("errorSamples", r.errorSamples());
         m.put("reconnects", r.reconnects());
+        // Requests that had to open a connection first: how much of the tail the reconnects are.
+        Histogram fresh = r.afterReconnect();
+        m.put("afterReconnectRequests", fresh.count());
+        if (fresh.count() > 0) {
+            m.put("afterReconnectP50Millis", round(fresh.quantile(0.50) / 1e6, 3));
+            m.put("afterReconnectP99Millis", round(fresh.quantile(0.99) / 1e6, 3));
+        }
         return m;
     }
 
@@ -572,7 +579,7 @@ public final class Bench {
 
     PgBench.Result pgbench(String name, int clients, int seconds) throws Exception {
         CpuMeter.Snapshot cpuBefore = cpu.take(servicePid());
-        PgBench.Result r = PgBench.run(clients, seconds);
+        PgBench.Result r = PgBench.run(clients, seconds, target.resolve("pgbench-logs"));
         CpuMeter.Snapshot cpuAfter = cpu.take(servicePid());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
@@ -580,12 +587,19 @@ public final class Bench {
         m.put("seconds", seconds);
         m.put("tps", round(r.tps(), 1));
         m.put("latencyAverageMillis", r.latencyAverageMillis());
+        // From the transactions pgbench logged (a sample): the same percentiles as the ledger's.
+        m.put("sampledTransactions", r.sampled().count());
+        if (r.sampled().count() > 0) {
+            m.put("p50Millis", round(r.sampled().quantile(0.50) / 1e6, 3));
+            m.put("p99Millis", round(r.sampled().quantile(0.99) / 1e6, 3));
+        }
         m.put("transactions", r.transactions());
         m.put("failed", r.failed());
         m.put("cpu", CpuMeter.usage(cpuBefore, cpuAfter, r.tps(), true));
         run.pgbenchPhases.add(m);
-        log(String.format(Locale.ROOT, "pgbench %s c=%d: %.0f tps, latency average %.3f ms", name, clients, r.tps(),
-                r.latencyAverageMillis()));
+        log(String.format(Locale.ROOT, "pgbench %s c=%d: %.0f tps, latency average %.3f ms, p50 %.2f ms, p99 %.2f ms"
+                        + " (%d sampled)", name, clients, r.tps(), r.latencyAverageMillis(),
+                r.sampled().quantile(0.50) / 1e6, r.sampled().quantile(0.99) / 1e6, r.sampled().count()));
         return r;
     }
 

@@ -1,8 +1,12 @@
 package dev.ledger.bench;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +25,18 @@ public final class PgBench {
     private PgBench() {
     }
 
+    /**
+     * The share of transactions whose latency pgbench logs (`--log --sampling-rate`): enough for a
+     * p99 from thousands of samples, little enough that writing them costs pgbench nothing visible.
+     */
+    public static final double LOG_SAMPLING_RATE = 0.1;
+
+    /**
+     * @param sampled latencies of the transactions pgbench logged (a {@link #LOG_SAMPLING_RATE}
+     *                sample), in nanoseconds; empty when it logged none
+     */
     public record Result(int clients, double seconds, double tps, double latencyAverageMillis,
-                         long transactions, long failed) {
+                         long transactions, long failed, Histogram sampled) {
     }
 
     public static Result parse(String output, int clients, double seconds) {
@@ -37,7 +51,29 @@ public final class PgBench {
         return new Result(clients, seconds, Double.parseDouble(tps.group(1)),
                 lat.find() ? Double.parseDouble(lat.group(1)) : Double.NaN,
                 processed.find() ? Long.parseLong(processed.group(1)) : -1,
-                failed.find() ? Long.parseLong(failed.group(1)) : 0);
+                failed.find() ? Long.parseLong(failed.group(1)) : 0, new Histogram());
+    }
+
+    /**
+     * Adds the latencies of a pgbench transaction log (one line per logged transaction: client id,
+     * transaction number, its latency in microseconds, then more fields) to {@code into}; a line
+     * that is not such a line is skipped.
+     */
+    static void readLog(BufferedReader log, Histogram into) throws IOException {
+        for (String line = log.readLine(); line != null; line = log.readLine()) {
+            String[] fields = line.trim().split(" ");
+            if (fields.length < 3) {
+                continue;
+            }
+            try {
+                long micros = Long.parseLong(fields[2]);
+                if (micros >= 0) {
+                    into.record(micros * 1_000);
+                }
+            } catch (NumberFormatException notALatency) {
+                // a failed transaction's line ("failed") or something else: not a latency
+            }
+        }
     }
 
     public static void init(int scale) throws IOException, InterruptedException {
@@ -48,16 +84,50 @@ public final class PgBench {
         }
     }
 
-    public static Result run(int clients, int seconds) throws IOException, InterruptedException {
+    /**
+     * Runs pgbench; with {@code logDirectory}, pgbench logs a sample of its transactions' latencies
+     * there (its files are read into {@link Result#sampled} and then deleted).
+     */
+    public static Result run(int clients, int seconds, Path logDirectory) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("pgbench", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres",
                 "-b", "tpcb-like", "-M", "prepared", "-c", Integer.toString(clients),
-                "-j", Integer.toString(Math.min(clients, 2)), "-T", Integer.toString(seconds),
-                DATABASE));
-        Procs.Outcome o = Procs.run(cmd, null, null, seconds + 120L);
+                "-j", Integer.toString(Math.min(clients, 2)), "-T", Integer.toString(seconds)));
+        Path prefix = null;
+        if (logDirectory != null) {
+            Files.createDirectories(logDirectory);
+            prefix = logDirectory.resolve("pgbench-log");
+            deleteLogs(logDirectory);
+            cmd.addAll(List.of("--log", "--sampling-rate=" + LOG_SAMPLING_RATE, "--log-prefix=" + prefix));
+        }
+        cmd.add(DATABASE);
+        Procs.Outcome o = Procs.run(cmd, null, logDirectory == null ? null : logDirectory.toFile(), seconds + 120L);
         if (!o.ok()) {
             throw new IOException("pgbench failed (exit " + o.exitCode() + (o.timedOut() ? ", timed out" : "")
                     + "): " + o.stderr() + o.stdout());
         }
-        return parse(o.stdout(), clients, seconds);
+        Result r = parse(o.stdout(), clients, seconds);
+        if (logDirectory != null) {
+            try (Stream<Path> logs = Files.list(logDirectory)) {
+                for (Path log : logs.filter(PgBench::isLog).toList()) {
+                    try (BufferedReader reader = Files.newBufferedReader(log)) {
+                        readLog(reader, r.sampled());
+                    }
+                }
+            }
+            deleteLogs(logDirectory);
+        }
+        return r;
+    }
+
+    private static boolean isLog(Path file) {
+        return file.getFileName().toString().startsWith("pgbench-log.");
+    }
+
+    private static void deleteLogs(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.filter(PgBench::isLog).toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
     }
 }

@@ -102,6 +102,11 @@ public final class Report {
         rows.add(new Row("deposit latency p50 (spread, 8 connections)", f2(lat.quantile(0.5) / 1e6) + " ms", "", INFO));
         rows.add(new Row("deposit latency p99 (spread, 8 connections)", f2(lat.quantile(0.99) / 1e6) + " ms", "<= 10 ms",
                 verdict(ab, lat.quantile(0.99) / 1e6 <= 10)));
+        double pgbenchP99 = run.pgbenchP99Millis();
+        if (!Double.isNaN(pgbenchP99)) {
+            rows.add(new Row("pgbench transaction latency p99, 8 clients (sampled, worst A/B phase)", f2(pgbenchP99) + " ms",
+                    "", INFO));
+        }
         rows.add(new Row("errors (non-201 answers and I/O failures, all ledger phases)", Long.toString(run.errors), "= 0",
                 verdict(!run.ledgerPhases.isEmpty(), run.errors == 0)));
         double lagP50 = run.lagP50Millis();
@@ -256,7 +261,8 @@ public final class Report {
                 + (env.containsKey("jit") ? ", jit=" + env.get("jit") : ""));
         row(out, "Java", env.get("java"));
         row(out, "pgbench", "`pgbench -b tpcb-like -M prepared -c <c> -j min(c,2) -T <s>`, scale " + opt.get("pgbenchScale")
-                + " (no `-P`: pgbench 15 refuses `-P 0`); per-transaction percentiles would need `--log`, so only the average");
+                + " (no `-P`: pgbench 15 refuses `-P 0`), `--log --sampling-rate=" + PgBench.LOG_SAMPLING_RATE
+                + "`: the latencies of a sample of its transactions, for its p50/p99 (its average is over all of them)");
         row(out, "ledger load", "closed loop, one keep-alive HTTP/1.1 connection per client, `POST /api/v1/accounts/{id}/deposits`"
                 + " of 1 EUR minor unit, fresh `Idempotency-Key` each (" + ("sequential".equals(opt.get("keys"))
                 ? "run tag, connection and counter" : "a random UUID") + "); spread = random one of " + opt.get("spreadAccounts")
@@ -279,8 +285,11 @@ public final class Report {
         for (Map<String, Object> m : abPhases(run)) {
             if (m.containsKey("tps")) {
                 out.append("| ").append(m.get("name")).append(" | pgbench c=").append(m.get("clients")).append(" | ")
-                        .append(f0(num(m.get("tps")))).append(" tps | avg ").append(f2(num(m.get("latencyAverageMillis"))))
-                        .append(" | | ").append(m.get("failed")).append(" failed | | | |\n");
+                        .append(f0(num(m.get("tps")))).append(" tps | ")
+                        .append(m.containsKey("p50Millis") ? f2(num(m.get("p50Millis"))) + " (avg " : "avg ")
+                        .append(f2(num(m.get("latencyAverageMillis")))).append(m.containsKey("p50Millis") ? ")" : "")
+                        .append(" | ").append(m.containsKey("p99Millis") ? f2(num(m.get("p99Millis"))) : "")
+                        .append(" | ").append(m.get("failed")).append(" failed | | | |\n");
                 continue;
             }
             out.append("| ").append(m.get("name")).append(" | ledger c=").append(m.get("connections")).append(' ')

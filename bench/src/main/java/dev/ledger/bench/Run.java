@@ -39,6 +39,14 @@ public final class Run {
         return mean(pgbenchTps);
     }
 
+    /** The highest p99 of pgbench's A/B phases, from the transactions it logged; NaN if none logged any. */
+    double pgbenchP99Millis() {
+        return pgbenchPhases.stream()
+                .filter(m -> String.valueOf(m.get("name")).startsWith("ab-") && m.get("p99Millis") instanceof Number)
+                .mapToDouble(m -> ((Number) m.get("p99Millis")).doubleValue())
+                .max().orElse(Double.NaN);
+    }
+
     double spreadMean() {
         return mean(spread.stream().map(Load.Result::perSecond).toList());
     }

@@ -3,6 +3,9 @@ package dev.ledger.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringReader;
 import org.junit.jupiter.api.Test;
 
 class PgBenchTest {
@@ -44,5 +47,22 @@ class PgBenchTest {
     void refusesOutputWithoutTps() {
         assertThatThrownBy(() -> PgBench.parse("pgbench: error: connection refused", 8, 15))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connection refused");
+    }
+
+    @Test
+    void readsTheLatenciesOfItsTransactionLog() throws IOException {
+        // pgbench 15's log: client, transaction number, latency in µs, script, epoch s, µs; "failed" for a failed one
+        String log = """
+                0 199 2112 0 1733400000 123456
+                3 200 940 0 1733400000 223456
+                1 17 failed 0 1733400001 4
+                5 201 15300 0 1733400001 5456
+                """;
+        Histogram h = new Histogram();
+        PgBench.readLog(new BufferedReader(new StringReader(log)), h);
+        assertThat(h.count()).isEqualTo(3);
+        assertThat(h.max()).isEqualTo(15_300_000L);
+        assertThat(h.min()).isEqualTo(940_000L);
+        assertThat(h.quantile(0.5) / 1e6).isBetween(2.07, 2.15);
     }
 }
