@@ -425,6 +425,7 @@ public final class Bench {
         Prometheus.Buckets[] before = new Prometheus.Buckets[1];
         double[] backlog = {Double.NaN};
         CpuMeter.Snapshot[] cpuBefore = new CpuMeter.Snapshot[1];
+        WalMeter.Snapshot[] walBefore = new WalMeter.Snapshot[1];
         Load.Result r = load.run(name, accounts, connections, warmup, seconds, () -> {
             if (measureLag) {
                 try {
@@ -435,11 +436,14 @@ public final class Bench {
                     log("prometheus scrape failed: " + e.getMessage());
                 }
             }
+            walBefore[0] = WalMeter.take();
             cpuBefore[0] = cpu.take(servicePid());
         });
         CpuMeter.Snapshot cpuAfter = cpu.take(servicePid());
+        WalMeter.Snapshot walAfter = WalMeter.take();
         Map<String, Object> m = resultMap(r);
         m.put("cpu", CpuMeter.usage(cpuBefore[0], cpuAfter, r.perSecond(), false));
+        m.put("wal", WalMeter.usage(walBefore[0], walAfter, r.perSecond()));
         if (!Double.isNaN(backlog[0])) {
             // Events of a cut-short seed still being relayed: they compete with the phase and their
             // lag (from their acceptance long ago) lands in the phase's histogram.
@@ -578,9 +582,11 @@ public final class Bench {
     }
 
     PgBench.Result pgbench(String name, int clients, int seconds) throws Exception {
+        WalMeter.Snapshot walBefore = WalMeter.take();
         CpuMeter.Snapshot cpuBefore = cpu.take(servicePid());
         PgBench.Result r = PgBench.run(clients, seconds, target.resolve("pgbench-logs"));
         CpuMeter.Snapshot cpuAfter = cpu.take(servicePid());
+        WalMeter.Snapshot walAfter = WalMeter.take();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("clients", clients);
@@ -596,6 +602,7 @@ public final class Bench {
         m.put("transactions", r.transactions());
         m.put("failed", r.failed());
         m.put("cpu", CpuMeter.usage(cpuBefore, cpuAfter, r.tps(), true));
+        m.put("wal", WalMeter.usage(walBefore, walAfter, r.tps()));
         run.pgbenchPhases.add(m);
         log(String.format(Locale.ROOT, "pgbench %s c=%d: %.0f tps, latency average %.3f ms, p50 %.2f ms, p99 %.2f ms"
                         + " (%d sampled)", name, clients, r.tps(), r.latencyAverageMillis(),

@@ -223,6 +223,31 @@ public final class Report {
         return out.append('\n').toString();
     }
 
+    /** What PostgreSQL wrote per operation in the A/B phases (pg_stat_wal); empty if nothing was read. */
+    static String walTable(List<Map<String, Object>> phases) {
+        StringBuilder rows = new StringBuilder();
+        for (Map<String, Object> m : phases) {
+            if (!(m.get("wal") instanceof Map<?, ?> wal) || wal.isEmpty()) {
+                continue;
+            }
+            boolean pgbench = m.containsKey("tps");
+            rows.append("| ").append(m.get("name")).append(pgbench ? " (pgbench)" : "").append(" | ")
+                    .append(f0(num(pgbench ? m.get("tps") : m.get("perSecond")))).append(" | ")
+                    .append(f0(num(wal.get("bytesPerOp")))).append(" | ")
+                    .append(f2(num(wal.get("recordsPerOp")))).append(" | ")
+                    .append(f3(num(wal.get("fullPageImagesPerOp")))).append(" | ")
+                    .append(f3(num(wal.get("syncsPerOp")))).append(" | ")
+                    .append(f0(num(wal.get("syncsPerSecond")))).append(" |\n");
+        }
+        if (rows.isEmpty()) {
+            return "";
+        }
+        return "### What PostgreSQL wrote (A/B phases, from pg_stat_wal)\n\n"
+                + "| phase | ops/s | WAL bytes per op | WAL records per op | full-page images per op"
+                + " | WAL flushes per op | WAL flushes/s |\n|---|---|---|---|---|---|---|\n"
+                + rows + "\n";
+    }
+
     static String f3(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
     }
@@ -305,6 +330,7 @@ public final class Report {
         out.append('\n');
 
         out.append(cpuTable(run));
+        out.append(walTable(abPhases(run)));
         out.append("### Throughput against clients\n\n![throughput against clients](performance-throughput.png)\n\n");
         out.append("| clients | pgbench tps | ledger deposits/s | ledger ÷ pgbench | ledger p50 ms | ledger p99 ms | errors |\n")
                 .append("|---|---|---|---|---|---|---|\n");
@@ -357,6 +383,10 @@ public final class Report {
                 .append("the load generator (pgbench, or the benchmark's own JVM for ledger phases); rest = busy minus those. ")
                 .append("Per op = cores ÷ the phase's operations per second. With 2 cores, a phase that keeps the machine ")
                 .append("busy can only go faster by costing less per operation.\n")
+                .append("- **what PostgreSQL wrote**: `pg_stat_wal` read just outside the same window (WAL bytes, records, ")
+                .append("full-page images, and flushes, each an fsync that commits wait for), per operation at the phase's ")
+                .append("rate. A ledger deposit's figures include what its relay writes for it (the read models, the outbox ")
+                .append("row's removal); background work in the window (vacuum) lands there too.\n")
                 .append("- **p50/p99**: client-side latency of one deposit (request written to response read), from a ")
                 .append("log-linear histogram (about 1.6 % resolution) of every measured request.\n")
                 .append("- **hot ÷ spread**: throughput with all 8 connections on one account over throughput spread ")
