@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /** Runs pgbench (tpcb-like, prepared) and reads its summary. */
 public final class PgBench {
@@ -30,6 +30,9 @@ public final class PgBench {
      * p99 from thousands of samples, little enough that writing them costs pgbench nothing visible.
      */
     public static final double LOG_SAMPLING_RATE = 0.1;
+
+    /** pgbench's log files are this, a dot, its process id (and a dot and a thread number). */
+    private static final String LOG_PREFIX = "pgbench-log";
 
     /**
      * @param sampled latencies of the transactions pgbench logged (a {@link #LOG_SAMPLING_RATE}
@@ -92,12 +95,11 @@ public final class PgBench {
         List<String> cmd = new ArrayList<>(List.of("pgbench", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres",
                 "-b", "tpcb-like", "-M", "prepared", "-c", Integer.toString(clients),
                 "-j", Integer.toString(Math.min(clients, 2)), "-T", Integer.toString(seconds)));
-        Path prefix = null;
         if (logDirectory != null) {
             Files.createDirectories(logDirectory);
-            prefix = logDirectory.resolve("pgbench-log");
             deleteLogs(logDirectory);
-            cmd.addAll(List.of("--log", "--sampling-rate=" + LOG_SAMPLING_RATE, "--log-prefix=" + prefix));
+            cmd.addAll(List.of("--log", "--sampling-rate=" + LOG_SAMPLING_RATE,
+                    "--log-prefix=" + logDirectory.resolve(LOG_PREFIX)));
         }
         cmd.add(DATABASE);
         Procs.Outcome o = Procs.run(cmd, null, logDirectory == null ? null : logDirectory.toFile(), seconds + 120L);
@@ -120,7 +122,7 @@ public final class PgBench {
     }
 
     private static boolean isLog(Path file) {
-        return file.getFileName().toString().startsWith("pgbench-log.");
+        return file.getFileName().toString().startsWith(LOG_PREFIX + ".");
     }
 
     private static void deleteLogs(Path directory) throws IOException {
