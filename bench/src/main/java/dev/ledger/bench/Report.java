@@ -208,8 +208,7 @@ public final class Report {
                 continue;
             }
             boolean pgbench = m.containsKey("tps");
-            out.append("| ").append(m.get("name")).append(pgbench ? " (pgbench)" : "").append(" | ")
-                    .append(f0(num(pgbench ? m.get("tps") : m.get("perSecond")))).append(" | ")
+            out.append(phaseCells(m))
                     .append(f2(num(cpu.get("machineBusyCores")))).append(" of ").append(f2(num(cpu.get("machineCores"))))
                     .append(" | ").append(f2(num(cpu.get("postgresCores")))).append(" | ")
                     .append(f2(num(cpu.get("serviceCores")))).append(" | ")
@@ -223,6 +222,13 @@ public final class Report {
         return out.append('\n').toString();
     }
 
+    /** A phase row's first two cells, and the separator after them: the phase (pgbench's marked) and its ops/s. */
+    private static String phaseCells(Map<String, Object> m) {
+        boolean pgbench = m.containsKey("tps");
+        return "| " + m.get("name") + (pgbench ? " (pgbench)" : "") + " | "
+                + f0(num(pgbench ? m.get("tps") : m.get("perSecond"))) + " | ";
+    }
+
     /** What PostgreSQL wrote per operation in the A/B phases (pg_stat_wal); empty if nothing was read. */
     static String walTable(List<Map<String, Object>> phases) {
         StringBuilder rows = new StringBuilder();
@@ -230,9 +236,7 @@ public final class Report {
             if (!(m.get("wal") instanceof Map<?, ?> wal) || wal.isEmpty()) {
                 continue;
             }
-            boolean pgbench = m.containsKey("tps");
-            rows.append("| ").append(m.get("name")).append(pgbench ? " (pgbench)" : "").append(" | ")
-                    .append(f0(num(pgbench ? m.get("tps") : m.get("perSecond")))).append(" | ")
+            rows.append(phaseCells(m))
                     .append(f0(num(wal.get("bytesPerOp")))).append(" | ")
                     .append(f2(num(wal.get("recordsPerOp")))).append(" | ")
                     .append(f3(num(wal.get("fullPageImagesPerOp")))).append(" | ")
