@@ -17,10 +17,9 @@ class IsoInstantsTest {
     private static final int SAMPLES = 200_000;
 
     @Test
-    void formats_exactly_as_instant_does_and_reads_its_own_text_back() {
+    void reads_what_instant_writes_as_the_instant_it_was() {
         for (Instant instant : samples()) {
             String text = instant.toString();
-            assertThat(IsoInstants.append(new StringBuilder("x,"), instant).toString()).isEqualTo("x," + text);
             assertThat(IsoInstants.parseSimple(text)).as(text).isEqualTo(instant);
         }
     }
@@ -30,7 +29,6 @@ class IsoInstantsTest {
         for (Instant instant : List.of(Instant.ofEpochSecond(SECOND_MIN - 1), Instant.ofEpochSecond(SECOND_MAX + 1, 5),
                 Instant.MIN, Instant.MAX)) {
             String text = instant.toString();
-            assertThat(IsoInstants.append(new StringBuilder(), instant).toString()).isEqualTo(text);
             assertThat(IsoInstants.parseSimple(text)).as(text).isNull();
         }
     }

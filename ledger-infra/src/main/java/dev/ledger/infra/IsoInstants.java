@@ -6,53 +6,20 @@ import java.time.Month;
 import java.time.Year;
 
 /**
- * {@link Instant} to and from its ISO-8601 text ({@code 2026-11-24T23:10:02.055541Z}), the form
+ * {@link Instant} from its ISO-8601 text ({@code 2026-11-24T23:10:02.055541Z}), the form
  * {@link Instant#toString()} writes and Jackson stores in events, without
  * {@link java.time.format.DateTimeFormatter}. The formatter's generic machinery (a map of parsed
- * fields per call, a printer per field) took a third of the rebuild's writer thread and two fifths
- * of its reader thread. Both directions give exactly what {@code Instant} gives, for years
- * 0000-9999 (the fraction in groups of three digits, as many as needed). Other instants are
- * formatted by {@code Instant} itself; other texts are left to the caller to parse.
+ * fields per call) took two fifths of the rebuild's reader thread. It reads exactly what
+ * {@code Instant} reads, for years 0000-9999; other texts are left to the caller to parse.
  */
 public final class IsoInstants {
 
     private static final int SECONDS_PER_DAY = 86_400;
-    private static final int YEAR_MAX = 9999;
-    private static final long EPOCH_DAY_MIN = LocalDate.of(0, 1, 1).toEpochDay();
-    private static final long EPOCH_DAY_MAX = LocalDate.of(YEAR_MAX, 12, 31).toEpochDay();
     /** "yyyy-MM-ddTHH:mm:ssZ": the shortest text the fast path reads. */
     private static final int LENGTH_MIN = 20;
     private static final int FRACTION_DIGITS_MAX = 9;
 
     private IsoInstants() {
-    }
-
-    /** {@code instant.toString()}, appended. */
-    public static StringBuilder append(StringBuilder text, Instant instant) {
-        long epochDay = Math.floorDiv(instant.getEpochSecond(), SECONDS_PER_DAY);
-        if (epochDay < EPOCH_DAY_MIN || epochDay > EPOCH_DAY_MAX) {
-            return text.append(instant);
-        }
-        LocalDate date = LocalDate.ofEpochDay(epochDay);
-        int secondOfDay = (int) Math.floorMod(instant.getEpochSecond(), SECONDS_PER_DAY);
-        digits(text, date.getYear(), 4).append('-');
-        digits(text, date.getMonthValue(), 2).append('-');
-        digits(text, date.getDayOfMonth(), 2).append('T');
-        digits(text, secondOfDay / 3600, 2).append(':');
-        digits(text, secondOfDay / 60 % 60, 2).append(':');
-        digits(text, secondOfDay % 60, 2);
-        int nano = instant.getNano();
-        if (nano != 0) {
-            text.append('.');
-            if (nano % 1_000_000 == 0) {
-                digits(text, nano / 1_000_000, 3);
-            } else if (nano % 1000 == 0) {
-                digits(text, nano / 1000, 6);
-            } else {
-                digits(text, nano, 9);
-            }
-        }
-        return text.append('Z');
     }
 
     /**
@@ -109,15 +76,5 @@ public final class IsoInstants {
             value = value * 10 + (c - '0');
         }
         return value;
-    }
-
-    /** Appends the value's last {@code width} decimal digits, zero-padded. */
-    private static StringBuilder digits(StringBuilder text, int value, int width) {
-        int end = text.length() + width;
-        text.setLength(end);
-        for (int i = end - 1, rest = value; i >= end - width; i--, rest /= 10) {
-            text.setCharAt(i, (char) ('0' + rest % 10));
-        }
-        return text;
     }
 }

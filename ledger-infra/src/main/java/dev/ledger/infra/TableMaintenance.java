@@ -47,8 +47,7 @@ public class TableMaintenance {
 
     /** The tables whose plans and dead rows matter on the write, relay and read paths; a fixed list, so also the bound. */
     static final List<String> TABLES = List.of("domain_event_entry", "snapshot_event_entry", "idempotency_inbox",
-            "outbox_event", "relay_dead_letter", "event_feed", "account_balance", "statement_line",
-            "projection_held", "transfer");
+            "outbox_event", "relay_dead_letter", "event_feed", "account_balance", "projection_held", "transfer");
     /** A statement of maintenance runs at most this long; a table another session holds is skipped until next time. */
     private static final String DURATION_MAX = "60s";
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Proves that under concurrent mixed deposits and withdrawals every account's read model and
- * statement equal its event history line by line, and that the global feed carries every stored
+ * feed rows equal its event history row by row, and that the global feed carries every stored
  * event exactly once, in increasing positions and per-account version order.
  */
 class ConcurrentLoadTest extends IntegrationTest {
@@ -37,7 +37,7 @@ class ConcurrentLoadTest extends IntegrationTest {
     private static final int OPERATIONS_PER_THREAD = 50;
 
     @Test
-    void concurrent_deposits_and_withdrawals_leave_read_models_statements_and_feed_equal_to_the_event_store()
+    void concurrent_deposits_and_withdrawals_leave_read_models_and_feed_equal_to_the_event_store()
             throws Exception {
         List<String> accounts = new ArrayList<>();
         for (int i = 0; i < ACCOUNTS; i++) {
@@ -75,7 +75,7 @@ class ConcurrentLoadTest extends IntegrationTest {
             assertThat(read.json().get("balance").asLong()).as("balance of %s", account)
                     .isEqualTo(last.get("balanceAfter").asLong());
             assertThat(read.header("ETag")).isEqualTo("\"" + last.get("version").asLong() + "\"");
-            assertStatementEqualsHistory(account, history);
+            assertFeedRowsEqualHistory(account, history);
         }
         assertThat(historyEvents).isEqualTo(ACCOUNTS + written);
 
@@ -103,11 +103,11 @@ class ConcurrentLoadTest extends IntegrationTest {
                 .isEqualTo(Rows.count("select count(*) from domain_event_entry"));
     }
 
-    /** The statement lines (read straight from the table) are the history, line by line. */
-    private static void assertStatementEqualsHistory(String account, List<JsonNode> history) {
+    /** The account's feed rows (read straight from the table) are the history, row by row. */
+    private static void assertFeedRowsEqualHistory(String account, List<JsonNode> history) {
         List<List<Object>> lines = Rows.query("select version, type, amount, currency, balance_after, occurred_at,"
-                + " entry_id, reference, position from statement_line where account_id = ? order by version", account);
-        assertThat(lines).as("statement lines of %s", account).hasSameSizeAs(history);
+                + " entry_id, reference, position from event_feed where account_id = ? order by version", account);
+        assertThat(lines).as("feed rows of %s", account).hasSameSizeAs(history);
         long position = 0;
         for (int i = 0; i < lines.size(); i++) {
             List<Object> line = lines.get(i);

@@ -142,7 +142,7 @@ class MetricsTest extends IntegrationTest {
             Reply three = ledger.get("/api/v1/accounts/" + account);
             assertThat(three.json().get("version").asLong()).as(three.body()).isEqualTo(3);
             assertThat(three.json().get("balance").asLong()).isEqualTo(500);
-            assertThat(Rows.query("select version from statement_line where account_id = ? order by position",
+            assertThat(Rows.query("select version from event_feed where account_id = ? order by position",
                     account)).extracting(row -> ((Number) row.get(0)).longValue()).containsExactly(1L, 2L, 3L);
 
             pause.close();

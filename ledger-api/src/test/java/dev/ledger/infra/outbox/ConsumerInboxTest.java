@@ -24,7 +24,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,7 +109,7 @@ class ConsumerInboxTest extends IntegrationTest {
                     .containsExactly(3L);
             assertThat(balanceOf(account)).as("balance, version").containsExactly(0L, 1L);
             assertThat(tables.feedOf(account)).extracting(FeedRow::version).containsExactly(1L);
-            assertThat(statementVersions(account)).containsExactly(1L);
+            assertThat(feedVersions(account)).containsExactly(1L);
 
             // v2 arrives: it is applied, and the held v3 right after it.
             assertDelivered(projector.deliver(List.of(v2)), v2);
@@ -119,9 +118,7 @@ class ConsumerInboxTest extends IntegrationTest {
             assertThat(feed).extracting(FeedRow::balanceAfter).containsExactly(0L, 10L, 15L);
             assertThat(feed.get(1).position()).isGreaterThan(feed.get(0).position());
             assertThat(feed.get(2).position()).isGreaterThan(feed.get(1).position());
-            assertThat(statementVersions(account)).containsExactly(1L, 2L, 3L);
-            assertThat(tables.longs("select position from statement_line where account_id = ? order by version",
-                    account)).containsExactlyElementsOf(feed.stream().map(FeedRow::position).toList());
+            assertThat(feedVersions(account)).containsExactly(1L, 2L, 3L);
             assertThat(balanceOf(account)).as("balance, version").containsExactly(15L, 3L);
             assertThat(tables.number("select position from account_balance where account_id = ?", account))
                     .isEqualTo(feed.get(2).position());
@@ -257,7 +254,7 @@ class ConsumerInboxTest extends IntegrationTest {
             // The positions the refused events had taken are handed out again: no hole in the feed.
             assertThat(feed).extracting(FeedRow::position).containsExactly(feedEnd + 1, feedEnd + 2);
             assertThat(tables.number("select max(position) from event_feed")).isEqualTo(feedEnd + 2);
-            assertThat(statementVersions(applied)).containsExactly(1L, 2L);
+            assertThat(feedVersions(applied)).containsExactly(1L, 2L);
             appliedAfterDelivery = tables.snapshot(List.of(applied));
         }
 
@@ -280,16 +277,15 @@ class ConsumerInboxTest extends IntegrationTest {
 
     /** No row of any read-side table names these accounts. */
     private void assertNothingOnTheReadSide(List<String> accounts) {
-        for (String table : List.of("account_balance", "statement_line", "event_feed", "projection_held")) {
+        for (String table : List.of("account_balance", "event_feed", "projection_held")) {
             assertThat(tables.number("select count(*) from " + table + " where account_id = any(?)", accounts))
                     .as("rows of %s in %s", accounts, table).isZero();
         }
     }
 
     /**
-     * The account's feed rows, statement lines and balance are exactly its stream in the event
-     * store: one feed row and one statement line per event, at rising positions, and the balance
-     * and version of its last event.
+     * The account's feed rows and balance are exactly its stream in the event store: one feed row
+     * per event, at rising positions, and the balance and version of its last event.
      */
     private void assertMatchesEventStore(String account) {
         List<LedgerEntry> stored = history.page(account, 0, AccountHistory.PAGE_LIMIT_MAX).stream()
@@ -302,16 +298,6 @@ class ConsumerInboxTest extends IntegrationTest {
             assertThat(feed.get(i).position()).as("position of %s version %d", account, i + 1)
                     .isGreaterThan(feed.get(i - 1).position());
         }
-        List<Line> lines = tables.query("select version, position, type, amount, currency, balance_after,"
-                        + " occurred_at, entry_id, transfer_id, reference from statement_line where account_id = ?"
-                        + " order by version",
-                rs -> new Line(rs.getLong(1), rs.getLong(2), rs.getString(3), (Long) rs.getObject(4),
-                        rs.getString(5), rs.getLong(6), rs.getTimestamp(7).toInstant(), rs.getString(8),
-                        rs.getString(9), rs.getString(10)), account);
-        assertThat(lines).as("statement of %s", account).isEqualTo(
-                IntStream.range(0, stored.size())
-                        .mapToObj(i -> Line.of(stored.get(i), feed.get(i).position())).toList());
-
         LedgerEntry opening = stored.get(0);
         LedgerEntry last = stored.get(stored.size() - 1);
         assertThat(tables.rows("select currency, balance, overdraft_limit, version, position from account_balance"
@@ -349,8 +335,8 @@ class ConsumerInboxTest extends IntegrationTest {
         return rows.get(0).stream().map(value -> ((Number) value).longValue()).toList();
     }
 
-    private List<Long> statementVersions(String account) {
-        return tables.longs("select version from statement_line where account_id = ? order by version", account);
+    private List<Long> feedVersions(String account) {
+        return tables.longs("select version from event_feed where account_id = ? order by version", account);
     }
 
     /** A made-up event, not in the store or the outbox, in a unit (request) of its own. */
@@ -363,15 +349,5 @@ class ConsumerInboxTest extends IntegrationTest {
         return new LedgerEntry(account, version, type, amount, "EUR", balanceAfter, overdraftLimit,
                 Instant.now().truncatedTo(ChronoUnit.MICROS), amount == null ? null : "entry-" + UUID.randomUUID(),
                 null, null, UUID.randomUUID().toString(), "consumer-inbox-test");
-    }
-
-    /** A statement line, every column but the account. */
-    private record Line(long version, long position, String type, Long amount, String currency, long balanceAfter,
-                        Instant occurredAt, String entryId, String transferId, String reference) {
-
-        static Line of(LedgerEntry entry, long position) {
-            return new Line(entry.version(), position, entry.type(), entry.amount(), entry.currency(),
-                    entry.balanceAfter(), entry.occurredAt(), entry.entryId(), entry.transferId(), entry.reference());
-        }
     }
 }

@@ -141,7 +141,7 @@ class OutOfOrderCommitTest extends IntegrationTest {
                     later);
             assertThat(feed.get(0).position()).as("delivered after the rows that committed before it")
                     .isGreaterThan(lastLaterPosition);
-            assertThat(tables.longs("select version from statement_line where account_id = ? order by version",
+            assertThat(tables.longs("select version from event_feed where account_id = ? order by version",
                     heldAccount)).containsExactly(1L, 2L, 3L);
 
             Reply read = ledger.get("/api/v1/accounts/" + heldAccount + "?minVersion=3");

@@ -116,7 +116,6 @@ final class Tables implements AutoCloseable {
         List<String> ids = new ArrayList<>(accountIds);
         return new Snapshot(
                 rows("select * from account_balance where account_id = any(?) order by account_id", ids),
-                rows("select * from statement_line where account_id = any(?) order by account_id, version", ids),
                 rows("select * from event_feed where account_id = any(?) order by position", ids),
                 rows("select account_id, version from projection_held where account_id = any(?)"
                         + " order by account_id, version", ids));
@@ -151,8 +150,7 @@ final class Tables implements AutoCloseable {
     record FeedRow(long version, long position, long balanceAfter) {
     }
 
-    /** Rows of account_balance, statement_line, event_feed and projection_held, every column. */
-    record Snapshot(List<List<Object>> balances, List<List<Object>> statementLines, List<List<Object>> feed,
-                    List<List<Object>> held) {
+    /** Rows of account_balance, event_feed and projection_held, every column. */
+    record Snapshot(List<List<Object>> balances, List<List<Object>> feed, List<List<Object>> held) {
     }
 }

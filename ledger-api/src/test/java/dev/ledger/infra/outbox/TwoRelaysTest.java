@@ -158,11 +158,6 @@ class TwoRelaysTest extends IntegrationTest {
                           from domain_event_entry where aggregate_identifier = any(?) group by aggregate_identifier) c
                       on c.aggregate_identifier = e.aggregate_identifier and c.last = e.sequence_number
                     """, accounts).forEach(row -> stored.put((String) row.get(0), row.subList(1, 3)));
-            Map<String, List<Long>> statements = new HashMap<>();
-            tables.rows("select account_id, version from statement_line where account_id = any(?)"
-                    + " order by account_id, version", accounts).forEach(row ->
-                    statements.computeIfAbsent((String) row.get(0), id -> new ArrayList<>())
-                            .add(((Number) row.get(1)).longValue()));
 
             List<Long> versions = new ArrayList<>();
             for (long v = 1; v <= EVENTS_PER_ACCOUNT; v++) {
@@ -184,12 +179,7 @@ class TwoRelaysTest extends IntegrationTest {
                         .containsExactly((long) EVENTS_PER_ACCOUNT, lastBalance);
                 assertThat(balances.get(account)).as("account_balance (balance, version, position) of %s", account)
                         .containsExactly(lastBalance, (long) EVENTS_PER_ACCOUNT, lastPosition);
-                assertThat(statements.get(account)).as("statement versions of %s", account).isEqualTo(versions);
             }
-            assertThat(tables.number("""
-                    select count(*) from statement_line s join event_feed f using (account_id, version)
-                    where s.account_id = any(?) and (s.position <> f.position or s.balance_after <> f.balance_after)
-                    """, accounts)).as("statement lines that disagree with the feed").isZero();
 
             // Overall: positions unique and gap-free, 1..N.
             List<Object> positions = tables.rows(

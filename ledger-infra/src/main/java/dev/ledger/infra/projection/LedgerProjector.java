@@ -31,8 +31,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The consumer of relayed events: appends them to the global feed and applies them to the read
- * models (balances, statement lines), all in one transaction per delivery so that a feed
- * position and the balances it produced are always seen together.
+ * model (balances), all in one transaction per delivery so that a feed position and the
+ * balances it produced are always seen together.
  *
  * <p>Its inbox is each account's last applied version ({@code account_balance.version}): only
  * the next version is applied; an older one is a duplicate and is dropped, a newer one arrived
@@ -189,7 +189,7 @@ public class LedgerProjector {
     }
 
     /**
-     * The feed rows, their statement lines and the balances, each kind of row in one statement over
+     * The feed rows and the balances, each kind of row in one statement over
      * arrays, whatever the batch size (a statement per row costs the server more than the row does),
      * buffered for the transaction's last round trip ({@link TransactionBuffer}): in the consumer's
      * own transaction and in a relay round's alike, that round trip also carries the commit
@@ -204,7 +204,7 @@ public class LedgerProjector {
             args[0] = now;
             args[1] = positions.toArray(Long[]::new);
             System.arraycopy(LedgerEntryColumns.arrays(entries), 0, args, 2, LedgerEntryColumns.COUNT);
-            pipeline.write(INSERT_FEED_AND_LINES, entries.size(), args);
+            pipeline.write(INSERT_FEED, entries.size(), args);
         }
         List<String> opened = new ArrayList<>();
         List<String> moved = new ArrayList<>();
@@ -251,17 +251,11 @@ public class LedgerProjector {
         }, () -> { }, jdbc).add(pipeline);
     }
 
-    /** Feed rows from parallel arrays, and the same rows' statement lines, in one statement. */
-    private static final String INSERT_FEED_AND_LINES = """
-            with feed as (
-                insert into event_feed (relayed_at, position, %1$s)
-                select ?::timestamptz, * from unnest(?::bigint[], %2$s)
-                returning position, %1$s)
-            insert into statement_line (account_id, version, position, type, amount, currency, balance_after,
-                                        occurred_at, entry_id, transfer_id, reference)
-            select account_id, version, position, type, amount, currency, balance_after, occurred_at, entry_id,
-                   transfer_id, reference
-            from feed""".formatted(LedgerEntryColumns.NAMES, LedgerEntryColumns.ARRAY_PLACEHOLDERS);
+    /** Feed rows from parallel arrays, in one statement. */
+    private static final String INSERT_FEED = """
+            insert into event_feed (relayed_at, position, %1$s)
+            select ?::timestamptz, * from unnest(?::bigint[], %2$s)""".formatted(LedgerEntryColumns.NAMES,
+            LedgerEntryColumns.ARRAY_PLACEHOLDERS);
 
     /** An account's read-model balance as the batch goes; null from next() when an event does not follow. */
     private record Balance(long version, long balance, String currency, long overdraftLimit, long position) {
@@ -458,11 +452,6 @@ public class LedgerProjector {
                         + " does not follow the read model's balance");
             }
         }
-        jdbc.update("insert into statement_line (account_id, version, position, type, amount, currency, balance_after,"
-                        + " occurred_at, entry_id, transfer_id, reference) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                entry.accountId(), entry.version(), position, entry.type(), entry.amount(), entry.currency(),
-                entry.balanceAfter(), Timestamp.from(entry.occurredAt()), entry.entryId(), entry.transferId(),
-                entry.reference());
         accepted.add(entry.occurredAt());
     }
 

@@ -1,6 +1,5 @@
 package dev.ledger.infra.projection;
 
-import dev.ledger.infra.IsoInstants;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.ProgressLog;
 import dev.ledger.infra.account.StoredEvents;
@@ -17,14 +16,12 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Rebuilds the read models (balances and statement lines) from the event store, the source of
- * truth. It holds the consumer's lock for the whole rebuild, so no delivery interleaves, and it
+ * Rebuilds the read model (balances) from the event store, the source of truth. It holds the consumer's lock for the whole rebuild, so no delivery interleaves, and it
  * replays exactly the events the feed has delivered: afterwards the read models are what live
  * delivery would have produced, and delivery carries on from where it was. One rebuild runs at a
  * time, in the background; its progress (percentage, events per second) is in {@link #status()}
@@ -105,39 +102,33 @@ public class ReadModelRebuild {
         long totalEvents = total == null ? 0 : total;
         status.set(Status.running(started, clock.instant(), totalEvents, 0));
         log.info("Read-model rebuild started: {} events to replay", totalEvents);
-        jdbc.execute("truncate account_balance, statement_line");
-        // The statement lines' primary key is built once, after the COPY, instead of row by row.
-        // Readers wait for the rebuild either way: the truncate holds the table until it commits.
-        jdbc.execute("alter table statement_line drop constraint statement_line_pkey");
+        // Readers of balances wait for the rebuild: the truncate holds the table until it commits.
+        jdbc.execute("truncate account_balance");
 
-        // Chunks of stored rows in (account, version) order, read on a connection of their own while
-        // the previous chunk is deserialized, folded and copied in here (a COPY cannot share its
-        // connection with an open cursor, and the two overlap on two cores).
+        // Chunks of stored rows in (account, version) order, read (and deserialized) on a connection
+        // and thread of their own while the previous chunk is folded here: the two overlap on two
+        // cores.
         Writer writer = new Writer(started, totalEvents);
         try (ChunkReader reader = ChunkReader.start(dataSource, chunkSize)) {
             for (List<ChunkReader.Row> chunk = reader.next(); !chunk.isEmpty(); chunk = reader.next()) {
                 for (ChunkReader.Row row : chunk) {
                     writer.accept(row.entry(storedEvents), row.position());
                 }
-                writer.copyLines();
             }
         }
         writer.finish();
-        jdbc.execute("alter table statement_line add constraint statement_line_pkey primary key (account_id, version)");
         return writer.applied;
     }
 
     /**
      * Folds the streams account by account (a stream that does not fold ends the rebuild, which
-     * then rolls back), copies the statement lines in with COPY, a chunk at a time, and writes
-     * the balances in batches.
+     * then rolls back) and writes the balances in batches.
      */
     private final class Writer {
         private final Instant started;
         private final long total;
         private final StreamFold fold = new StreamFold();
         private final ProgressLog progress;
-        private final StringBuilder lines = new StringBuilder();
         private final List<Object[]> balances = new ArrayList<>(WRITE_BATCH_SIZE);
         private long position;
         private long applied;
@@ -154,33 +145,14 @@ public class ReadModelRebuild {
             }
             fold.accept(entry);
             position = entryPosition;
-            CopyRows.text(lines, entry.accountId()).append(',').append(entry.version()).append(',')
-                    .append(entryPosition).append(',');
-            CopyRows.text(lines, entry.type()).append(',');
-            CopyRows.number(lines, entry.amount()).append(',');
-            CopyRows.text(lines, entry.currency()).append(',').append(entry.balanceAfter()).append(',');
-            IsoInstants.append(lines, entry.occurredAt()).append(',');
-            CopyRows.text(lines, entry.entryId()).append(',');
-            CopyRows.text(lines, entry.transferId()).append(',');
-            CopyRows.text(lines, entry.reference()).append('\n');
             applied++;
             if (progress.tick(applied) || applied % WRITE_BATCH_SIZE == 0) {
                 status.set(Status.running(started, clock.instant(), total, applied));
             }
         }
 
-        void copyLines() {
-            if (lines.length() > 0) {
-                CopyRows.copyIn(DataSourceUtils.getConnection(dataSource), "copy statement_line (account_id, version,"
-                        + " position, type, amount, currency, balance_after, occurred_at, entry_id, transfer_id,"
-                        + " reference) from stdin (format csv)", lines);
-                lines.setLength(0);
-            }
-        }
-
         void finish() {
             closeAccount();
-            copyLines();
             flushBalances();
         }
 
