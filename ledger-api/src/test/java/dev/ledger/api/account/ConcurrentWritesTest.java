@@ -14,6 +14,7 @@ import dev.ledger.infra.TransactionBuffer;
 import dev.ledger.infra.command.IdempotentExecutor;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
+import dev.ledger.support.Projections;
 import dev.ledger.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -246,6 +247,24 @@ class ConcurrentWritesTest extends IntegrationTest {
                         && sql.getMessage().contains("domain_event_entry_aggregate_sequence_key"));
         List<JsonNode> history = historyOf(account, 2);
         assertThat(history.get(1).get("entryId").asText()).isEqualTo("entry-first");
+        // The outbox has no unique (account, version) of its own (V11): the loser's outbox row went
+        // with its transaction, so version 2 is relayed once, as the winner's deposit.
+        Projections.awaitSettled();
+        try (Connection connection = TestDatabase.get().connect();
+             PreparedStatement relayed = connection.prepareStatement(
+                     "select count(*) filter (where entry_id = 'entry-first'), count(*) from event_feed"
+                             + " where account_id = ? and version = 2");
+             PreparedStatement left = connection.prepareStatement(
+                     "select count(*) from outbox_event where account_id = ?")) {
+            relayed.setString(1, account);
+            left.setString(1, account);
+            try (ResultSet row = relayed.executeQuery()) {
+                assertThat(row.next()).isTrue();
+                assertThat(List.of(row.getLong(1), row.getLong(2))).as("feed rows of version 2: the winner's, all")
+                        .containsExactly(1L, 1L);
+            }
+            assertThat(count(left)).as("outbox rows of the account left after relaying").isZero();
+        }
     }
 
     @Test
