@@ -118,9 +118,9 @@ final class ChunkReader implements AutoCloseable {
     private void readAll(Connection connection) throws SQLException {
         // Every chunk walks the two (account, version) indexes from where the last one stopped; left
         // to itself the planner misjudges the row comparison, scans the whole feed and sorts it.
-        // No parallel workers: the rebuild's own threads and the COPY's backend already keep the
-        // cores busy, and on two cores the workers only competed with them (a chunk's read took
-        // about 1.2x as long with them, on a quiet machine).
+        // No parallel workers: on two cores they competed with the rebuild's own threads and the
+        // backend that COPYed the statement lines in (a chunk's read took about 1.2x as long with
+        // them, on a quiet machine). Not measured again since that COPY went (V10).
         try (Statement settings = connection.createStatement()) {
             settings.execute("set local enable_seqscan = off");
             settings.execute("set local enable_sort = off");

@@ -189,10 +189,10 @@ public class LedgerProjector {
     }
 
     /**
-     * The feed rows and the balances, each kind of row in one statement over
-     * arrays, whatever the batch size (a statement per row costs the server more than the row does),
-     * buffered for the transaction's last round trip ({@link TransactionBuffer}): in the consumer's
-     * own transaction and in a relay round's alike, that round trip also carries the commit
+     * The feed rows and the balances, each kind of row in one statement over arrays, whatever the
+     * batch size (a statement per row costs the server more than the row does), buffered for the
+     * transaction's last round trip ({@link TransactionBuffer}): in the consumer's own transaction
+     * and in a relay round's alike, that round trip also carries the commit
      * ({@link TransactionBuffer#commitWithRows}, asked for by whoever started the transaction). A
      * row that fails there fails the commit, and the batch goes the careful way.
      */

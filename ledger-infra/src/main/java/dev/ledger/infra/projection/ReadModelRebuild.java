@@ -21,12 +21,12 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Rebuilds the read model (balances) from the event store, the source of truth. It holds the consumer's lock for the whole rebuild, so no delivery interleaves, and it
- * replays exactly the events the feed has delivered: afterwards the read models are what live
- * delivery would have produced, and delivery carries on from where it was. One rebuild runs at a
- * time, in the background; its progress (percentage, events per second) is in {@link #status()}
- * and the log. A rebuild that finds a stream it cannot fold rolls back and leaves the read models
- * as they were.
+ * Rebuilds the read model (balances) from the event store, the source of truth. It holds the
+ * consumer's lock for the whole rebuild, so no delivery interleaves, and it replays exactly the
+ * events the feed has delivered: afterwards the read model is what live delivery would have
+ * produced, and delivery carries on from where it was. One rebuild runs at a time, in the
+ * background; its progress (percentage, events per second) is in {@link #status()} and the log. A
+ * rebuild that finds a stream it cannot fold rolls back and leaves the balances as they were.
  */
 @Service
 public class ReadModelRebuild {
