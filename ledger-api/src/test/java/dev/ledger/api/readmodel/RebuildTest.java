@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Proves that a read-model rebuild from the event store reproduces the balances exactly and
- * leaves the feed as it was, reports its progress, lets delivery go on afterwards, and that a rebuild meeting a
- * stream that does not fold fails as a whole and leaves the read models untouched.
+ * leaves the feed as it was, reports its progress, lets delivery go on afterwards, and that a
+ * rebuild meeting a stream that does not fold fails as a whole and leaves the read models
+ * untouched.
  */
 class RebuildTest extends IntegrationTest {
 
