@@ -49,7 +49,7 @@ class SeedIncidentPipelineTest extends IntegrationTest {
                             + " insert into " + observed + " (account_id, version, type, txid, observed_at)"
                             + " values (new.account_id, new.version, new.type, txid_current(), clock_timestamp());"
                             + " return null; end $$",
-                    "create trigger " + observed + "_on_line after insert on event_feed for each row"
+                    "create trigger " + observed + "_on_feed after insert on event_feed for each row"
                             + " when (new.account_id like " + Rows.literal(prefix + "%") + ")"
                             + " execute function " + observed + "_record()");
             for (String account : accounts) {
@@ -110,7 +110,7 @@ class SeedIncidentPipelineTest extends IntegrationTest {
                         .containsExactly("ACCOUNT_OPENED", "DEPOSIT", "WITHDRAWAL");
             }
         } finally {
-            Rows.executeAll("drop trigger if exists " + observed + "_on_line on event_feed",
+            Rows.executeAll("drop trigger if exists " + observed + "_on_feed on event_feed",
                     "drop function if exists " + observed + "_record()",
                     "drop table if exists " + observed);
         }
