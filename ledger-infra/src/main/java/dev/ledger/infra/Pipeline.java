@@ -24,6 +24,15 @@ import org.springframework.jdbc.core.StatementCreatorUtils;
  *
  * <p>Worth it on the hot paths, where every round trip costs two wake-ups on a busy machine (the
  * server's process and the calling thread), and under load each can wait for a core.
+ *
+ * <p>The write path's statements take their rows from arrays unnested in a select list
+ * ({@code select unnest(?::text[]), unnest(?::bigint[])}; the arrays run in step), not from
+ * {@code unnest(...)} in a from clause: PostgreSQL runs a function in a from clause into a
+ * tuplestore first, whose first 16 kB block the server's allocator takes from the top of its heap
+ * and, once the statement ends, gives back to the system. With the write path's plans made once
+ * per connection, the writer's server process grew and shrank its heap so 117 times a second at
+ * 8 connections and 290 at one (strace), and every shrink flushed the process's TLB entries on both
+ * cores: 16 % of that process's CPU samples at one connection (perf).
  */
 public final class Pipeline {
 

@@ -6,7 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The columns a {@link LedgerEntry} occupies in the outbox and the feed, and how it is read from
@@ -27,6 +29,14 @@ public final class LedgerEntryColumns {
      */
     public static final String ARRAY_PLACEHOLDERS = "?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[],"
             + " ?::bigint[], ?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]";
+
+    /**
+     * {@link #ARRAY_PLACEHOLDERS} unnested in a select list, one {@code unnest} per column: the same
+     * rows as {@code select * from unnest(...)} (the arrays run in step), without a function scan,
+     * which stores its rows in a tuplestore first ({@link Pipeline}).
+     */
+    public static final String UNNESTED_ARRAYS = Arrays.stream(ARRAY_PLACEHOLDERS.split(",\\s*"))
+            .map(placeholder -> "unnest(" + placeholder + ")").collect(Collectors.joining(", "));
 
     private LedgerEntryColumns() {
     }
@@ -71,7 +81,7 @@ public final class LedgerEntryColumns {
 
     /** Adds to {@code pipeline} the insert of every entry into {@code table}, as one statement. */
     public static void insertAll(Pipeline pipeline, String table, List<LedgerEntry> entries) {
-        pipeline.write("insert into " + table + " (" + NAMES + ") select * from unnest(" + ARRAY_PLACEHOLDERS + ")",
+        pipeline.write("insert into " + table + " (" + NAMES + ") select " + UNNESTED_ARRAYS,
                 entries.size(), arrays(entries));
     }
 

@@ -17,7 +17,7 @@ class DatabaseAccountLocks {
     private static final String LOCK_IN_KEY_ORDER = """
             select count(pg_advisory_xact_lock(lock_key)) from (
                 select distinct hashtextextended('account' || chr(10) || account_id, 0) as lock_key
-                from unnest(?::text[]) as account_id
+                from (select unnest(?::text[]) as account_id) as ids
                 order by lock_key) as ordered""";
 
     /**
@@ -30,12 +30,12 @@ class DatabaseAccountLocks {
              order by d.sequence_number desc limit 1)""";
 
     private static final String LAST_SEQUENCES = "select a.account_id, " + LAST_SEQUENCE_OF_A
-            + " from unnest(?::text[]) as a(account_id)";
+            + " from (select unnest(?::text[]) as account_id) as a";
 
     /** Fails (SQLSTATE LW001) unless every account's last sequence number is the one given. */
     private static final String EXPECT_LAST_SEQUENCES = "select ledger_expect(bool_and(coalesce("
             + LAST_SEQUENCE_OF_A + ", -1) = a.expected), 'the accounts'' last versions')"
-            + " from unnest(?::text[], ?::bigint[]) as a(account_id, expected)";
+            + " from (select unnest(?::text[]) as account_id, unnest(?::bigint[]) as expected) as a";
 
     /**
      * Adds the statement that takes the accounts' locks to {@code pipeline} (nothing when there are

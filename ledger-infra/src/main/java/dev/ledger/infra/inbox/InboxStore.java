@@ -77,7 +77,7 @@ public class InboxStore {
      */
     public Pipeline expectLocked(Pipeline pipeline, Collection<InboxKey> keys) {
         return pipeline.query("select ledger_expect(bool_and(pg_try_advisory_xact_lock(hashtextextended(k, 0))),"
-                        + " 'the idempotency keys'' locks') from unnest(?::text[]) as k",
+                        + " 'the idempotency keys'' locks') from (select unnest(?::text[]) as k) as keys",
                 rs -> { }, (Object) keys.stream().distinct().map(InboxStore::lockKey).toArray(String[]::new));
     }
 
@@ -126,8 +126,8 @@ public class InboxStore {
         pipeline.write("""
                 insert into idempotency_inbox (client_id, idempotency_key, request_id, fingerprint, status_code,
                                                response_headers, response_body, created_at)
-                select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::bytea[],
-                                     ?::timestamptz[])""",
+                select unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::int[]),
+                       unnest(?::text[]), unnest(?::bytea[]), unnest(?::timestamptz[])""",
                 rows.size(),
                 Pipeline.texts(rows, row -> row.key().clientId()),
                 Pipeline.texts(rows, row -> row.key().idempotencyKey()),
