@@ -81,8 +81,12 @@ public final class LedgerEntryColumns {
 
     /** Adds to {@code pipeline} the insert of every entry into {@code table}, as one statement. */
     public static void insertAll(Pipeline pipeline, String table, List<LedgerEntry> entries) {
-        pipeline.write("insert into " + table + " (" + NAMES + ") select " + UNNESTED_ARRAYS,
-                entries.size(), arrays(entries));
+        pipeline.write(insertSql(table), entries.size(), arrays(entries));
+    }
+
+    /** The insert of {@link #insertAll}: one array per column, in the order of {@link #NAMES}. */
+    public static String insertSql(String table) {
+        return "insert into " + table + " (" + NAMES + ") select " + UNNESTED_ARRAYS;
     }
 
     private static Long nullableLong(ResultSet rs, int index) throws SQLException {

@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 @Component
 class DatabaseAccountLocks {
 
-    private static final String LOCK_IN_KEY_ORDER = """
+    static final String LOCK_IN_KEY_ORDER = """
             select count(pg_advisory_xact_lock(lock_key)) from (
                 select distinct hashtextextended('account' || chr(10) || account_id, 0) as lock_key
                 from (select unnest(?::text[]) as account_id) as ids
@@ -33,7 +33,7 @@ class DatabaseAccountLocks {
             + " from (select unnest(?::text[]) as account_id) as a";
 
     /** Fails (SQLSTATE LW001) unless every account's last sequence number is the one given. */
-    private static final String EXPECT_LAST_SEQUENCES = "select ledger_expect(bool_and(coalesce("
+    static final String EXPECT_LAST_SEQUENCES = "select ledger_expect(bool_and(coalesce("
             + LAST_SEQUENCE_OF_A + ", -1) = a.expected), 'the accounts'' last versions')"
             + " from (select unnest(?::text[]) as account_id, unnest(?::bigint[]) as expected) as a";
 

@@ -35,10 +35,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Reading an account's events from sequence 0 ({@code readEvents(String)}) goes through
  * {@link #readEvents(String, long)}, the interface's default.
  */
-final class CommitTimeEventStorageEngine extends JdbcEventStorageEngine {
+public final class CommitTimeEventStorageEngine extends JdbcEventStorageEngine {
 
     /** Axon's insert of events, in its column order ({@code EventSchema#domainEventFields}), one array each. */
-    static final String INSERT_SQL = "insert into " + EventStoreConfiguration.SCHEMA.domainEventTable()
+    public static final String INSERT_SQL = "insert into " + EventStoreConfiguration.SCHEMA.domainEventTable()
             + " (" + EventStoreConfiguration.SCHEMA.domainEventFields() + ")"
             + " select unnest(?::text[]), unnest(?::text[]), unnest(?::bigint[]), unnest(?::text[]), unnest(?::text[]),"
             + " unnest(?::text[]), unnest(?::text[]), unnest(?::bytea[]), unnest(?::bytea[])";

@@ -36,6 +36,17 @@ public class InboxStore {
     private static final TypeReference<Map<String, String>> HEADER_MAP = new TypeReference<>() {
     };
 
+    /** Fails (SQLSTATE LW001) unless this transaction gets every key's lock (the keys, locked). */
+    public static final String EXPECT_LOCKED_SQL = "select ledger_expect(bool_and(pg_try_advisory_xact_lock("
+            + "hashtextextended(k, 0))), 'the idempotency keys'' locks') from (select unnest(?::text[]) as k) as keys";
+
+    /** Stores answers, one array per column (arrays unnested in the select list: {@link Pipeline}). */
+    public static final String INSERT_SQL = """
+            insert into idempotency_inbox (client_id, idempotency_key, request_id, fingerprint, status_code,
+                                           response_headers, response_body, created_at)
+            select unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::int[]),
+                   unnest(?::text[]), unnest(?::bytea[]), unnest(?::timestamptz[])""";
+
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final IdempotencyProperties properties;
@@ -76,9 +87,8 @@ public class InboxStore {
      * key's uniqueness.
      */
     public Pipeline expectLocked(Pipeline pipeline, Collection<InboxKey> keys) {
-        return pipeline.query("select ledger_expect(bool_and(pg_try_advisory_xact_lock(hashtextextended(k, 0))),"
-                        + " 'the idempotency keys'' locks') from (select unnest(?::text[]) as k) as keys",
-                rs -> { }, (Object) keys.stream().distinct().map(InboxStore::lockKey).toArray(String[]::new));
+        return pipeline.query(EXPECT_LOCKED_SQL, rs -> { },
+                (Object) keys.stream().distinct().map(InboxStore::lockKey).toArray(String[]::new));
     }
 
     /**
@@ -123,12 +133,7 @@ public class InboxStore {
         }
         List<Row> rows = List.copyOf(buffered.values());
         buffered.clear();
-        pipeline.write("""
-                insert into idempotency_inbox (client_id, idempotency_key, request_id, fingerprint, status_code,
-                                               response_headers, response_body, created_at)
-                select unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::int[]),
-                       unnest(?::text[]), unnest(?::bytea[]), unnest(?::timestamptz[])""",
-                rows.size(),
+        pipeline.write(INSERT_SQL, rows.size(),
                 Pipeline.texts(rows, row -> row.key().clientId()),
                 Pipeline.texts(rows, row -> row.key().idempotencyKey()),
                 Pipeline.texts(rows, Row::requestId),
