@@ -25,7 +25,8 @@ import org.springframework.jdbc.core.StatementCreatorUtils;
  * <p>Worth it on the hot paths, where every round trip costs two wake-ups on a busy machine (the
  * server's process and the calling thread), and under load each can wait for a core.
  *
- * <p>The write path's statements take their rows from arrays unnested in a select list
+ * <p>The statements of the write path's last round trip (and the last versions read by a start of
+ * its own) take their rows from arrays unnested in a select list
  * ({@code select unnest(?::text[]), unnest(?::bigint[])}; the arrays run in step), not from
  * {@code unnest(...)} in a from clause: PostgreSQL runs a function in a from clause into a
  * tuplestore first, whose first 16 kB block the server's allocator takes from the top of its heap
