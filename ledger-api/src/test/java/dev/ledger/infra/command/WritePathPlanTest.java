@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The statements of the write path's last round trip (a start checked at commit: the accounts'
  * locks, the keys' locks, the accounts' last versions; then the events, the outbox rows and the
- * answers) take their rows from arrays unnested in their select lists: planned as they run there
- * (plans made once per connection), none of them has a function scan, whose tuplestore made the
- * writer's server process grow and shrink its heap at every statement ({@link dev.ledger.infra.Pipeline}).
+ * answers) take their rows from arrays unnested in their select lists, so that none of their plans
+ * has a function scan, whose tuplestore made the writer's server process grow and shrink its heap
+ * at every statement (see {@link dev.ledger.infra.Pipeline}).
  */
 class WritePathPlanTest extends IntegrationTest {
 

@@ -36,7 +36,7 @@ public class InboxStore {
     private static final TypeReference<Map<String, String>> HEADER_MAP = new TypeReference<>() {
     };
 
-    /** Fails (SQLSTATE LW001) unless this transaction gets every key's lock (the keys, locked). */
+    /** Tries the locks of the keys given (locked); fails (SQLSTATE LW001) unless it gets every one. */
     public static final String EXPECT_LOCKED_SQL = "select ledger_expect(bool_and(pg_try_advisory_xact_lock("
             + "hashtextextended(k, 0))), 'the idempotency keys'' locks') from (select unnest(?::text[]) as k) as keys";
 
