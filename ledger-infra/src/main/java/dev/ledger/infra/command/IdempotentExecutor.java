@@ -240,8 +240,7 @@ public class IdempotentExecutor implements DisposableBean {
      * versions, checked with the rows at commit), then each write as it would run alone.
      */
     private List<Object> runGroup(List<PendingWrite> batch, List<String> accountIds, Map<String, Long> cached) {
-        TransactionBuffer.commitWithRows(jdbc);
-        TransactionBuffer.first(jdbc, pipeline -> pipeline.execute(PLAN_ONCE));
+        commitWithRowsPlannedOnce();
         List<InboxKey> keys = batch.stream().map(write -> write.request().key()).toList();
         Started started = cached == null ? start(accountIds, keys) : startCheckedAtCommit(accountIds, keys, cached);
         List<Object> results = new ArrayList<>(batch.size());
@@ -260,6 +259,15 @@ public class IdempotentExecutor implements DisposableBean {
             }
         }
         return results;
+    }
+
+    /**
+     * Makes the current write transaction's last round trip carry its commit
+     * ({@link TransactionBuffer#commitWithRows}) and begin with {@link #PLAN_ONCE}.
+     */
+    private void commitWithRowsPlannedOnce() {
+        TransactionBuffer.commitWithRows(jdbc);
+        TransactionBuffer.first(jdbc, pipeline -> pipeline.execute(PLAN_ONCE));
     }
 
     /**
@@ -339,8 +347,7 @@ public class IdempotentExecutor implements DisposableBean {
     /** The body of one write's transaction: its start, read first or checked at commit, then the write. */
     private InboxResult runOne(InboxRequest request, String requestId, Function<String, StoredResponse> action,
                                Map<String, Long> cached) {
-        TransactionBuffer.commitWithRows(jdbc);
-        TransactionBuffer.first(jdbc, pipeline -> pipeline.execute(PLAN_ONCE));
+        commitWithRowsPlannedOnce();
         List<InboxKey> keys = List.of(request.key());
         Started started = cached == null ? start(request.accountIds(), keys)
                 : startCheckedAtCommit(request.accountIds(), keys, cached);
