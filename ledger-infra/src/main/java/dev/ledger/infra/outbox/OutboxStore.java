@@ -191,13 +191,27 @@ public class OutboxStore {
         if (ids.isEmpty()) {
             return;
         }
-        TransactionBuffer.<List<Long>>of(removals, ArrayList::new, OutboxStore::deleteAll, () -> { }, jdbc)
+        TransactionBuffer.<List<Long>>of(removals, ArrayList::new, OutboxStore::removeAll, () -> { }, jdbc)
                 .addAll(ids);
     }
 
-    private static void deleteAll(List<Long> ids, Pipeline pipeline) {
+    /**
+     * Goes before {@link #REMOVE_SQL}: the delete probes the primary key for each id instead of
+     * reading the whole table. Left to itself, with the statistics a vacuum leaves (the table's pages,
+     * which delivered rows keep bloating until the next vacuum, and the few rows pending then), the
+     * planner chose a sequential scan for every round: 963 pages read to delete 20 rows, a quarter
+     * of the relay's server process's CPU at 4,000 deposits/s (perf, round 14). The setting lasts
+     * until the transaction ends; only the commit follows the delete.
+     */
+    static final String REMOVE_BY_KEY = "select set_config('enable_seqscan', 'off', true)";
+
+    /** Removes delivered rows by id. */
+    static final String REMOVE_SQL = "delete from outbox_event where id = any(?)";
+
+    /** Adds the statements that remove the delivered rows {@code ids} to the pipeline, and empties {@code ids}. */
+    static void removeAll(List<Long> ids, Pipeline pipeline) {
         if (!ids.isEmpty()) {
-            pipeline.execute("delete from outbox_event where id = any(?)", (Object) ids.toArray(Long[]::new));
+            pipeline.execute(REMOVE_BY_KEY).execute(REMOVE_SQL, (Object) ids.toArray(Long[]::new));
             ids.clear();
         }
     }
