@@ -47,8 +47,9 @@ class RemovalPlanTest extends IntegrationTest {
                 statement.execute("delete from outbox_event where version <= " + DELIVERED);
                 statement.execute("analyze outbox_event");
                 // On the benchmark's database the statistics a vacuum left made each probe of the key look
-                // like dozens of page reads (an index of 829 pages said to hold 18 entries) against 963
-                // pages of table; here the same belief comes from the price of a random page read.
+                // like dozens of page reads (an index of hundreds of pages said to hold a handful of
+                // entries) against 963 pages of table; here the same belief comes from the price of a
+                // random page read.
                 statement.execute("set local random_page_cost = 40");
                 List<Long> pending = longs(connection, "select id from outbox_event order by id");
                 assertThat(pending).hasSize(PENDING);
