@@ -4,9 +4,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.SqlTypeValue;
@@ -74,6 +76,14 @@ public final class Pipeline {
     public Pipeline append(Pipeline more) {
         more.steps.forEach(this::add);
         return this;
+    }
+
+    /**
+     * A select list of one {@code unnest(?::type[])} per type given, in order: arrays unnested in
+     * step, as the write path's statements take their rows (see above).
+     */
+    public static String unnested(String... types) {
+        return Arrays.stream(types).map(type -> "unnest(?::" + type + "[])").collect(Collectors.joining(", "));
     }
 
     /** One column of {@code rows} as a text array, for a statement that {@code unnest}s it. */

@@ -6,9 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
-import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * The columns a {@link LedgerEntry} occupies in the outbox and the feed, and how it is read from
@@ -31,12 +29,12 @@ public final class LedgerEntryColumns {
             + " ?::bigint[], ?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]";
 
     /**
-     * {@link #ARRAY_PLACEHOLDERS} unnested in a select list, one {@code unnest} per column: the same
-     * rows as {@code select * from unnest(...)} (the arrays run in step), without a function scan,
-     * which stores its rows in a tuplestore first ({@link Pipeline}).
+     * The same arrays unnested in a select list, one {@code unnest} per column: the same rows as
+     * {@code select * from unnest(...)} (the arrays run in step), without a function scan, which
+     * stores its rows in a tuplestore first ({@link Pipeline}).
      */
-    public static final String UNNESTED_ARRAYS = Arrays.stream(ARRAY_PLACEHOLDERS.split(",\\s*"))
-            .map(placeholder -> "unnest(" + placeholder + ")").collect(Collectors.joining(", "));
+    public static final String UNNESTED_ARRAYS = Pipeline.unnested("text", "bigint", "text", "bigint", "text",
+            "bigint", "bigint", "timestamptz", "text", "text", "text", "text", "text");
 
     private LedgerEntryColumns() {
     }

@@ -40,8 +40,8 @@ public final class CommitTimeEventStorageEngine extends JdbcEventStorageEngine {
     /** Axon's insert of events, in its column order ({@code EventSchema#domainEventFields}), one array each. */
     public static final String INSERT_SQL = "insert into " + EventStoreConfiguration.SCHEMA.domainEventTable()
             + " (" + EventStoreConfiguration.SCHEMA.domainEventFields() + ")"
-            + " select unnest(?::text[]), unnest(?::text[]), unnest(?::bigint[]), unnest(?::text[]), unnest(?::text[]),"
-            + " unnest(?::text[]), unnest(?::text[]), unnest(?::bytea[]), unnest(?::bytea[])";
+            + " select "
+            + Pipeline.unnested("text", "text", "bigint", "text", "text", "text", "text", "bytea", "bytea");
 
     private final JdbcTemplate jdbc;
 

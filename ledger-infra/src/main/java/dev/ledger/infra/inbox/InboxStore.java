@@ -44,8 +44,7 @@ public class InboxStore {
     public static final String INSERT_SQL = """
             insert into idempotency_inbox (client_id, idempotency_key, request_id, fingerprint, status_code,
                                            response_headers, response_body, created_at)
-            select unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::text[]), unnest(?::int[]),
-                   unnest(?::text[]), unnest(?::bytea[]), unnest(?::timestamptz[])""";
+            """ + "select " + Pipeline.unnested("text", "text", "text", "text", "int", "text", "bytea", "timestamptz");
 
     private final JdbcTemplate jdbc;
     private final Clock clock;
