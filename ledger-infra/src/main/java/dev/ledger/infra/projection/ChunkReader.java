@@ -24,8 +24,10 @@ import org.postgresql.PGStatement;
  * Reads the delivered events for a rebuild, a chunk at a time in (account, version) order, on a
  * connection and a thread of its own, so that the database reads the next chunk while the rebuild
  * deserializes, folds and copies the current one. The rows are handed over as stored: the query
- * is the longest step, and deserializing here kept it waiting (in a rebuild after pgbench's load,
- * the database was running this query in about two thirds of the samples). At most one finished
+ * was the longest step, and deserializing here kept it waiting (in a rebuild after pgbench's load,
+ * the database was running this query in about two thirds of the samples; that was when each chunk
+ * joined every feed row to the store, which took three times the database's time of the walk of
+ * the store it is now). At most one finished
  * chunk waits for the rebuild, so the memory held stays bounded (three chunks: one waiting, one
  * being read, one being written).
  *
@@ -182,7 +184,8 @@ final class ChunkReader implements AutoCloseable {
                 afterAccount = last.accountId();
                 afterSequence = last.sequence();
                 List<Row> chunk = deliveredOnly(stored, delivered);
-                // A chunk of events nobody has delivered yet hands nothing: an empty chunk is the end.
+                // A chunk of events none of which is delivered yet is not handed over: an empty
+                // chunk tells the rebuild that there is nothing more to read.
                 if (!chunk.isEmpty() && !hand(chunk)) {
                     return;
                 }
