@@ -89,11 +89,7 @@ class RebuildTest extends IntegrationTest {
         // The state of an account whose last event is written but not yet delivered: the feed
         // holds versions 1 to 3 of its 4 events. The rebuild reads the store, and must stop at 3.
         String behind = unique("rebuild-behind");
-        Api.created(ledger.openAccount(behind, "EUR", 0));
-        for (int i = 1; i <= 3; i++) {
-            Api.created(ledger.deposit(behind, 10L * i, "EUR"));
-        }
-        Projections.awaitSettled();
+        openWithThreeDeposits(behind);
         List<String> balances = Rows.dump(BALANCES);
         String saved = "rebuild_saved_" + Long.toHexString(System.nanoTime());
         Rows.execute("create table " + saved + " as select * from event_feed where account_id = '" + behind
@@ -112,6 +108,15 @@ class RebuildTest extends IntegrationTest {
         JsonNode again = rebuild();
         assertThat(again.get("state").asText()).as(again.toString()).isEqualTo("SUCCEEDED");
         assertThat(Rows.dump(BALANCES)).as("with the feed whole again, every balance as before").isEqualTo(balances);
+    }
+
+    /** Opens the account and deposits 10, 20 and 30 EUR minor units (four events), all delivered. */
+    private void openWithThreeDeposits(String accountId) {
+        Api.created(ledger.openAccount(accountId, "EUR", 0));
+        for (int i = 1; i <= 3; i++) {
+            Api.created(ledger.deposit(accountId, 10L * i, "EUR"));
+        }
+        Projections.awaitSettled();
     }
 
     private JsonNode rebuild() {
@@ -158,21 +163,14 @@ class RebuildTest extends IntegrationTest {
      * one row), and checks that the rebuild failed, naming what it found, and changed nothing.
      */
     private void failsAndLeavesTheReadModels(String broken, String corrupt, String restore, String... named) {
-        Api.created(ledger.openAccount(broken, "EUR", 0));
-        for (int i = 1; i <= 3; i++) {
-            Api.created(ledger.deposit(broken, 10L * i, "EUR"));
-        }
-        Projections.awaitSettled();
+        openWithThreeDeposits(broken);
         List<String> balances = Rows.dump(BALANCES_WITH_UPDATED_AT);
         List<String> feed = Rows.dump(FEED);
-        long feedEvents = Rows.count("select count(*) from event_feed");
 
         assertThat(Rows.update(corrupt, broken)).isEqualTo(1);
         JsonNode done;
         try {
-            Reply started = ledger.post(REBUILD, "{}");
-            assertThat(started.status()).as(started.body()).isEqualTo(202);
-            done = awaitFinished();
+            done = rebuild();
         } finally {
             assertThat(Rows.update(restore, broken)).as("the feed row restored").isEqualTo(1);
         }
