@@ -197,7 +197,7 @@ final class ChunkReader implements AutoCloseable {
     private static List<Row> deliveredOnly(List<Stored> stored, PreparedStatement delivered) throws SQLException {
         Set<String> accounts = new LinkedHashSet<>();
         stored.forEach(event -> accounts.add(event.accountId()));
-        Map<String, long[]> lastDelivered = new HashMap<>();
+        Map<String, Delivered> lastDelivered = new HashMap<>();
         delivered.setArray(1, delivered.getConnection().createArrayOf("text", accounts.toArray()));
         try (ResultSet rs = delivered.executeQuery()) {
             while (rs.next()) {
@@ -205,18 +205,23 @@ final class ChunkReader implements AutoCloseable {
                     throw new IllegalStateException("the feed of account " + rs.getString(1) + " starts at version "
                             + rs.getLong(4) + ", not 1");
                 }
-                lastDelivered.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
+                lastDelivered.put(rs.getString(1), new Delivered(rs.getLong(2), rs.getLong(3)));
             }
         }
         List<Row> rows = new ArrayList<>(stored.size());
         for (Stored event : stored) {
-            long[] last = lastDelivered.get(event.accountId());
+            Delivered last = lastDelivered.get(event.accountId());
             // An event's version is its sequence number + 1.
-            if (last != null && event.sequence() + 1 <= last[0]) {
-                rows.add(new Row(event.payload(), event.payloadType(), event.payloadRevision(), last[0], last[1]));
+            if (last != null && event.sequence() + 1 <= last.version()) {
+                rows.add(new Row(event.payload(), event.payloadType(), event.payloadRevision(), last.version(),
+                        last.position()));
             }
         }
         return rows;
+    }
+
+    /** An account's last delivered event: its version and its feed position. */
+    private record Delivered(long version, long position) {
     }
 
     /** A stored event as read, before the feed is consulted. */
