@@ -89,7 +89,8 @@ public final class Bench {
         }
         stage("relay backlog drained", this::awaitRelayBacklog);
         stage("open bench accounts", this::openAccounts);
-        stage("warm-up (" + options.firstWarmupSeconds + " s)", this::warmUp);
+        stage("warm-up (" + options.firstWarmupSeconds + "-" + Math.max(options.firstWarmupSeconds,
+                options.firstWarmupSecondsMax) + " s)", this::warmUp);
         stage("A/B rounds (" + options.rounds + ")", this::abRounds);
         stage("client sweep", this::sweep);
         stage("deep vs shallow latency", this::deepVsShallow);
@@ -483,6 +484,12 @@ public final class Bench {
      * scrapes it; without scrapes here, the first of them made the JIT throw away and recompile
      * the compiled request path (its type profiles had only seen deposits) inside the first
      * measured phase.
+     *
+     * <p>It runs in slices of {@link #WARM_UP_SLICE_SECONDS}: at least {@code --first-warmup-seconds},
+     * then on while the service's JIT compiler threads used more than {@link #JIT_SETTLED_CORES} of a
+     * core in the last slice, up to {@code --first-warmup-seconds-max}. The JIT's work is fixed, not
+     * its duration: at a lower rate (a slow hour) it compiles for longer, and a fixed minute of
+     * warm-up left it compiling into the first measured phase, on two cores that the phase needs.
      */
     void warmUp() throws Exception {
         ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -499,14 +506,53 @@ public final class Bench {
                 log("warm-up scrape failed: " + e.getMessage());
             }
         }, WARM_UP_SCRAPE_SECONDS, WARM_UP_SCRAPE_SECONDS, TimeUnit.SECONDS);
+        int seconds = 0;
+        double jit = Double.NaN;
         try {
-            ledger("warm-up", spreadAccounts(), options.connections, 0, options.firstWarmupSeconds, false);
+            while (keepWarmingUp(seconds, jit, options)) {
+                int slice = seconds < options.firstWarmupSeconds
+                        ? Math.min(WARM_UP_SLICE_SECONDS, options.firstWarmupSeconds - seconds) : WARM_UP_SLICE_SECONDS;
+                ledger("warm-up-" + (seconds + slice) + "s", spreadAccounts(), options.connections, 0, slice, false);
+                seconds += slice;
+                jit = lastPhaseJitCores();
+            }
         } finally {
             scraper.shutdownNow();
             scraper.awaitTermination(10, TimeUnit.SECONDS);
         }
         run.warmUpScrapes = scrapes.get();
-        log("warm-up: /actuator/prometheus scraped " + scrapes.get() + " times");
+        run.warmUpSeconds = seconds;
+        run.warmUpLastJitCores = jit;
+        log(String.format(Locale.ROOT, "warm-up: %d s, the JIT's last slice %.3f cores (%s); /actuator/prometheus"
+                        + " scraped %d times", seconds, jit,
+                Double.isNaN(jit) ? "not measured" : jit > JIT_SETTLED_CORES ? "not settled" : "settled",
+                scrapes.get()));
+    }
+
+    /** The warm-up's slices: 10 s each, short enough to stop soon after the JIT does. */
+    static final int WARM_UP_SLICE_SECONDS = 10;
+
+    /** The JIT counts as settled once its compiler threads used at most this share of a core over a slice. */
+    static final double JIT_SETTLED_CORES = 0.05;
+
+    /**
+     * Whether the warm-up goes on after {@code seconds} of it, the last slice's JIT compiler threads
+     * having used {@code jitCores}: until the minimum; then while the JIT has not settled and
+     * another slice fits under the maximum. Where the JIT's threads cannot be read ({@code jitCores}
+     * NaN: no /proc), the minimum only, as before there was a maximum; the report says so.
+     */
+    static boolean keepWarmingUp(int seconds, double jitCores, Options options) {
+        if (seconds < options.firstWarmupSeconds) {
+            return true;
+        }
+        return jitCores > JIT_SETTLED_CORES && seconds + WARM_UP_SLICE_SECONDS <= options.firstWarmupSecondsMax;
+    }
+
+    /** The cores the service's JIT compiler threads used in the last ledger phase; NaN if not measured. */
+    private double lastPhaseJitCores() {
+        Map<String, Object> last = run.ledgerPhases.get(run.ledgerPhases.size() - 1);
+        return last.get("cpu") instanceof Map<?, ?> cpu && cpu.get("serviceJitCores") instanceof Number n
+                ? n.doubleValue() : Double.NaN;
     }
 
     static Object millis(double seconds) {

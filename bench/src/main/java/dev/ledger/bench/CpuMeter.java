@@ -35,8 +35,16 @@ final class CpuMeter {
     }
 
     /** Counters at one moment, in clock ticks. */
-    record Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long self,
-                    long children) {
+    record Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long jit,
+                    long self, long children) {
+    }
+
+    /**
+     * The names HotSpot gives its JIT compiler threads ({@code C2 CompilerThread0}, {@code C1
+     * CompilerThread0}, ...), as /proc shows them (cut to 15 characters).
+     */
+    static boolean isJitCompiler(String threadName) {
+        return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
     }
 
     /** Counters now; null when /proc is not there or not readable. */
@@ -45,6 +53,7 @@ final class CpuMeter {
             long[] machine = machine(Files.readString(proc.resolve("stat")));
             Map<Long, Stat> postgres = new HashMap<>();
             long service = 0;
+            long jit = 0;
             long self = 0;
             long children = 0;
             long selfPid = ProcessHandle.current().pid();
@@ -66,6 +75,7 @@ final class CpuMeter {
                     }
                     if (pid == servicePid) {
                         service = stat.own();
+                        jit = jitTicks(entry.resolve("task"));
                     }
                     if (pid == selfPid) {
                         self = stat.own();
@@ -80,10 +90,30 @@ final class CpuMeter {
                     pg += stat.children(); // the postmaster: its exited backends
                 }
             }
-            return new Snapshot(System.nanoTime(), machine[0], machine[1], pg, service, self, children);
+            return new Snapshot(System.nanoTime(), machine[0], machine[1], pg, service, jit, self, children);
         } catch (IOException | RuntimeException unreadable) {
             return null;
         }
+    }
+
+    /** The ticks of a process's JIT compiler threads (part of the process's own): 0 if its threads cannot be read. */
+    private static long jitTicks(Path tasks) {
+        long ticks = 0;
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path thread : threads) {
+                try {
+                    Stat stat = Stat.parse(Files.readString(thread.resolve("stat")));
+                    if (isJitCompiler(stat.comm())) {
+                        ticks += stat.own();
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (IOException unreadable) {
+            return 0;
+        }
+        return ticks;
     }
 
     /**
@@ -103,6 +133,8 @@ final class CpuMeter {
         // Idle in a pgbench phase, unless something of its own (the JIT, a collection, a maintenance
         // pass's statements, counted under PostgreSQL) runs then: shown, so that it is seen.
         double service = cores(after.service() - before.service(), seconds);
+        // Of which the service's JIT compiler threads: still compiling means not warm yet.
+        double jit = cores(after.jit() - before.jit(), seconds);
         double load = pgbenchPhase ? cores(after.children() - before.children(), seconds)
                 : cores(after.self() - before.self(), seconds);
         double other = Math.max(0, busyCores - postgres - service - load);
@@ -111,6 +143,7 @@ final class CpuMeter {
         m.put("machineBusyCores", round(busyCores, 2));
         m.put("postgresCores", round(postgres, 2));
         m.put("serviceCores", round(service, 2));
+        m.put("serviceJitCores", round(jit, 3));
         m.put("loadGeneratorCores", round(load, 2));
         m.put("otherCores", round(other, 2));
         if (operationsPerSecond > 0) {

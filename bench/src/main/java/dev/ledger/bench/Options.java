@@ -11,6 +11,7 @@ public final class Options {
     int rounds = 2;
     double warmupSeconds = 2;
     int firstWarmupSeconds = 60;
+    int firstWarmupSecondsMax = 180;
     long seedEvents = 1_000_000;
     int deepEvents = 100_000;
     int deepBlocks = 5;
@@ -38,6 +39,9 @@ public final class Options {
               --warmup-seconds=2      unmeasured warm-up at the start of each ledger phase
               --first-warmup-seconds=60  unmeasured load before the first phase: the JIT compiles the
                                       service's hot paths (it takes most of a core for about a minute)
+              --first-warmup-seconds-max=180  ... and after those seconds, more of it, 10 s at a time, while
+                                      the service's JIT compiler threads used over 5 % of a core in
+                                      the last 10 s, up to this
               --seed-events=1000000   events seeded in-process before the run (accounts x deposits)
               --deep-events=100000    deposits on the one deep account (deep-000001)
               --deep-blocks=5 --deep-block-size=200   deep vs shallow latency: alternating blocks
@@ -73,6 +77,7 @@ public final class Options {
             o.rounds = 1;
             o.warmupSeconds = 1;
             o.firstWarmupSeconds = 2;
+            o.firstWarmupSecondsMax = 2;
             o.seedEvents = 10_000;
             o.deepEvents = 2_000;
             o.deepBlocks = 2;
@@ -92,6 +97,7 @@ public final class Options {
                 case "rounds" -> o.rounds = positive(e.getKey(), v);
                 case "warmup-seconds" -> o.warmupSeconds = Double.parseDouble(v);
                 case "first-warmup-seconds" -> o.firstWarmupSeconds = positive(e.getKey(), v);
+                case "first-warmup-seconds-max" -> o.firstWarmupSecondsMax = positive(e.getKey(), v);
                 case "seed-events" -> o.seedEvents = Long.parseLong(v);
                 case "deep-events" -> o.deepEvents = Integer.parseInt(v);
                 case "deep-blocks" -> o.deepBlocks = positive(e.getKey(), v);
@@ -131,6 +137,7 @@ public final class Options {
         m.put("rounds", rounds);
         m.put("warmupSeconds", warmupSeconds);
         m.put("firstWarmupSeconds", firstWarmupSeconds);
+        m.put("firstWarmupSecondsMax", firstWarmupSecondsMax);
         m.put("seedEvents", seedEvents);
         m.put("deepEvents", deepEvents);
         m.put("deepBlocks", deepBlocks);

@@ -59,6 +59,10 @@ public final class Report {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f", v);
     }
 
+    static String f1(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
     static String f2(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
     }
@@ -189,6 +193,15 @@ public final class Report {
         return phases;
     }
 
+    /** How the warm-up ended: the share of a core its last slice's JIT used, and whether that is settled. */
+    static String jitSettled(Run run) {
+        if (Double.isNaN(run.warmUpLastJitCores)) {
+            return "the JIT's threads not measured";
+        }
+        return "the last " + Bench.WARM_UP_SLICE_SECONDS + " s: " + f1(run.warmUpLastJitCores * 100) + " % of a core, "
+                + (run.warmUpLastJitCores <= Bench.JIT_SETTLED_CORES ? "settled" : "**not settled**");
+    }
+
     /**
      * Where the machine's CPU went in each A/B phase: cores used by PostgreSQL, the service, the
      * load generator (pgbench, or the ledger's own) and the rest, and milliseconds of CPU per
@@ -200,8 +213,8 @@ public final class Report {
             return "";
         }
         StringBuilder out = new StringBuilder("### Where the CPU went (A/B phases, from /proc)\n\n")
-                .append("| phase | ops/s | machine busy, cores | PostgreSQL, cores | service, cores | load generator, cores")
-                .append(" | rest, cores | CPU per op, ms: PostgreSQL | service | load generator | machine |\n")
+                .append("| phase | ops/s | machine busy, cores | PostgreSQL, cores | service, cores (of which its JIT)")
+                .append(" | load generator, cores | rest, cores | CPU per op, ms: PostgreSQL | service | load generator | machine |\n")
                 .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> m : phases) {
             if (!(m.get("cpu") instanceof Map<?, ?> cpu) || cpu.isEmpty()) {
@@ -211,7 +224,7 @@ public final class Report {
             out.append(phaseCells(m))
                     .append(f2(num(cpu.get("machineBusyCores")))).append(" of ").append(f2(num(cpu.get("machineCores"))))
                     .append(" | ").append(f2(num(cpu.get("postgresCores")))).append(" | ")
-                    .append(f2(num(cpu.get("serviceCores")))).append(" | ")
+                    .append(f2(num(cpu.get("serviceCores")))).append(jitCell(cpu)).append(" | ")
                     .append(f2(num(cpu.get("loadGeneratorCores")))).append(" | ")
                     .append(f2(num(cpu.get("otherCores")))).append(" | ")
                     .append(f3(num(cpu.get("postgresMillisPerOp")))).append(" | ")
@@ -220,6 +233,11 @@ public final class Report {
                     .append(f3(num(cpu.get("machineBusyMillisPerOp")))).append(" |\n");
         }
         return out.append('\n').toString();
+    }
+
+    /** The service's JIT compiler threads' cores, in parentheses after the service's, where measured. */
+    private static String jitCell(Map<?, ?> cpu) {
+        return cpu.get("serviceJitCores") instanceof Number jit ? " (" + f2(jit.doubleValue()) + ")" : "";
     }
 
     /** A phase row's first two cells, and the separator after them: the phase (pgbench's marked) and its ops/s. */
@@ -296,8 +314,12 @@ public final class Report {
                 + " of 1 EUR minor unit, fresh `Idempotency-Key` each (" + ("sequential".equals(opt.get("keys"))
                 ? "run tag, connection and counter" : "a random UUID") + "); spread = random one of " + opt.get("spreadAccounts")
                 + " accounts, hot = all on one account");
-        row(out, "phases", opt.get("firstWarmupSeconds") + " s of unmeasured load first (the JIT compiles the"
-                + " service's hot paths; `/actuator/prometheus` scraped every " + Bench.WARM_UP_SCRAPE_SECONDS
+        row(out, "phases", run.warmUpSeconds + " s of unmeasured load first (the JIT compiles the"
+                + " service's hot paths: at least " + opt.get("firstWarmupSeconds") + " s, then "
+                + Bench.WARM_UP_SLICE_SECONDS + " s more at a time while the service's JIT compiler threads used over "
+                + f0(Bench.JIT_SETTLED_CORES * 100) + " % of a core in the last " + Bench.WARM_UP_SLICE_SECONDS
+                + " s, at most " + opt.get("firstWarmupSecondsMax") + " s; " + jitSettled(run)
+                + "; `/actuator/prometheus` scraped every " + Bench.WARM_UP_SCRAPE_SECONDS
                 + " s meanwhile, as a Prometheus server would, so that the phases' own scrapes find the request path"
                 + " compiled for them too); then " + opt.get("rounds") + " A/B rounds of " + opt.get("phaseSeconds") + " s measured (ledger phases after "
                 + opt.get("warmupSeconds") + " s unmeasured warm-up); sweep " + opt.get("sweepSeconds") + " s per client count");
@@ -385,6 +407,7 @@ public final class Report {
                 .append("window: the machine's busy time (all processes, the kernel's interrupt work included), PostgreSQL's ")
                 .append("processes (backends that exited meanwhile counted through the postmaster), the service's JVM, and ")
                 .append("the load generator (pgbench, or the benchmark's own JVM for ledger phases); rest = busy minus those. ")
+                .append("In parentheses, the part of the service's that its JIT compiler threads (C1, C2) used: still compiling. ")
                 .append("Per op = cores ÷ the phase's operations per second. With 2 cores, a phase that keeps the machine ")
                 .append("busy can only go faster by costing less per operation.\n")
                 .append("- **what PostgreSQL wrote**: `pg_stat_wal` read just outside the same window (WAL bytes, records, ")

@@ -29,6 +29,9 @@ public final class Run {
     long errors;
     /** How often the warm-up scraped /actuator/prometheus. */
     int warmUpScrapes;
+    /** How long the unmeasured load before the first phase ran, and the cores its last slice's JIT used. */
+    int warmUpSeconds;
+    double warmUpLastJitCores = Double.NaN;
     final List<String> errorSamples = new ArrayList<>();
 
     static double mean(List<Double> values) {
@@ -125,6 +128,8 @@ public final class Run {
         m.put("rebuild", rebuild);
         m.put("rebuildAgain", rebuildAgain);
         m.put("warmUpScrapes", warmUpScrapes);
+        m.put("warmUpSeconds", warmUpSeconds);
+        m.put("warmUpLastJitCores", Double.isNaN(warmUpLastJitCores) ? null : warmUpLastJitCores);
         m.put("errors", errors);
         m.put("errorSamples", errorSamples);
         return m;

@@ -40,20 +40,24 @@ class CpuMeterTest {
         CpuMeter meter = new CpuMeter(proc);
         long self = ProcessHandle.current().pid();
         write(0, 0, 0, 0, 0, 0, self);
+        threads(0, 0, 0);
         CpuMeter.Snapshot before = meter.take(SERVICE);
         // One second later on 2 cores: the machine busy 180 ticks of 200; PostgreSQL 60 in a live
-        // backend plus 20 in one that exited (now the postmaster's children's time); the service 70;
-        // this JVM 10 of its own and 5 in a child.
+        // backend plus 20 in one that exited (now the postmaster's children's time); the service 70,
+        // of which its two JIT compiler threads 15 and 10; this JVM 10 of its own and 5 in a child.
         write(180, 20, 60, 20, 70, 10, self);
+        threads(15, 10, 45);
         CpuMeter.Snapshot after = meter.take(SERVICE);
         after = new CpuMeter.Snapshot(before.nanos() + 1_000_000_000L, after.machineBusy(), after.machineTotal(),
-                after.postgres(), after.service(), after.self(), after.children() + 5);
+                after.postgres(), after.service(), after.jit(), after.self(), after.children() + 5);
 
         Map<String, Object> ledger = CpuMeter.usage(before, after, 1000, false);
         assertThat((double) ledger.get("machineCores")).isCloseTo(2.0, within(1e-9));
         assertThat((double) ledger.get("machineBusyCores")).isCloseTo(1.8, within(1e-9));
         assertThat((double) ledger.get("postgresCores")).isCloseTo(0.8, within(1e-9));
         assertThat((double) ledger.get("serviceCores")).isCloseTo(0.7, within(1e-9));
+        assertThat((double) ledger.get("serviceJitCores")).as("C1 and C2 threads, not the others")
+                .isCloseTo(0.25, within(1e-9));
         assertThat((double) ledger.get("loadGeneratorCores")).isCloseTo(0.1, within(1e-9));
         assertThat((double) ledger.get("otherCores")).isCloseTo(0.2, within(1e-9));
         assertThat((double) ledger.get("machineBusyMillisPerOp")).isCloseTo(1.8, within(1e-9));
@@ -83,6 +87,19 @@ class CpuMeterTest {
         process(SERVICE, "java", 1, service, 0);
         process(selfPid, "java", 1, self, 0);
         process(555, "bash", 1, 999, 0);
+    }
+
+    /** The service's threads: a C2 and a C1 compiler thread and a request thread, with their ticks. */
+    private void threads(long c2, long c1, long http) throws IOException {
+        thread(1, "C2 CompilerThre", c2);
+        thread(2, "C1 CompilerThre", c1);
+        thread(3, "http-nio-8080-e", http);
+    }
+
+    private void thread(long tid, String comm, long own) throws IOException {
+        Path dir = Files.createDirectories(proc.resolve(Long.toString(SERVICE)).resolve("task").resolve(Long.toString(tid)));
+        Files.writeString(dir.resolve("stat"), tid + " (" + comm + ") S 1 1 1 0 -1 0 0 0 0 0 " + own
+                + " 0 0 0 20 0 1 0 5 0 0\n");
     }
 
     private void process(long pid, String comm, long parent, long own, long children) throws IOException {

@@ -116,14 +116,15 @@ class ReportTest {
                 Map.of("machineCores", 2.0, "machineBusyCores", 1.8, "postgresCores", 1.3, "serviceCores", 0.0,
                         "loadGeneratorCores", 0.4, "otherCores", 0.1, "postgresMillisPerOp", 0.325,
                         "loadGeneratorMillisPerOp", 0.1, "machineBusyMillisPerOp", 0.45))));
-        run.ledgerPhases.add(new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 3000.0, "cpu",
-                Map.of("machineCores", 2.0, "machineBusyCores", 1.8, "postgresCores", 0.8, "serviceCores", 0.8,
-                        "loadGeneratorCores", 0.1, "otherCores", 0.1, "postgresMillisPerOp", 0.267,
-                        "serviceMillisPerOp", 0.267, "loadGeneratorMillisPerOp", 0.033,
-                        "machineBusyMillisPerOp", 0.6))));
+        Map<String, Object> ledgerCpu = new LinkedHashMap<>(Map.of("machineCores", 2.0, "machineBusyCores", 1.8,
+                "postgresCores", 0.8, "serviceCores", 0.8, "loadGeneratorCores", 0.1, "otherCores", 0.1,
+                "postgresMillisPerOp", 0.267, "serviceMillisPerOp", 0.267, "loadGeneratorMillisPerOp", 0.033,
+                "machineBusyMillisPerOp", 0.6));
+        ledgerCpu.put("serviceJitCores", 0.12);
+        run.ledgerPhases.add(new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 3000.0, "cpu", ledgerCpu)));
         assertThat(Report.cpuTable(run)).contains("| ab-1 (pgbench) | 4,000 | 1.80 of 2.00 | 1.30 | 0.00 | 0.40 | 0.10"
                 + " | 0.325 | - | 0.100 | 0.450 |")
-                .contains("| ab-spread-1 | 3,000 | 1.80 of 2.00 | 0.80 | 0.80 | 0.10 | 0.10 | 0.267 | 0.267 | 0.033"
+                .contains("| ab-spread-1 | 3,000 | 1.80 of 2.00 | 0.80 | 0.80 (0.12) | 0.10 | 0.10 | 0.267 | 0.267 | 0.033"
                         + " | 0.600 |");
         assertThat(Report.summaryRows(run)).anySatisfy(row -> assertThat(row.measured())
                 .isEqualTo("0.600 ÷ 0.450 ms = 1.33"));
@@ -132,5 +133,15 @@ class ReportTest {
         without.pgbenchPhases.add(new LinkedHashMap<>(Map.of("name", "ab-1", "tps", 4000.0, "cpu", Map.of())));
         assertThat(Report.cpuTable(without)).isEmpty();
         assertThat(Report.summaryRows(without)).noneMatch(row -> row.metric().contains("CPU"));
+    }
+
+    @Test
+    void theWarmUpSaysWhetherTheJitHadSettled() {
+        Run run = new Run();
+        assertThat(Report.jitSettled(run)).isEqualTo("the JIT's threads not measured");
+        run.warmUpLastJitCores = 0.012;
+        assertThat(Report.jitSettled(run)).isEqualTo("the last 10 s: 1.2 % of a core, settled");
+        run.warmUpLastJitCores = 0.3;
+        assertThat(Report.jitSettled(run)).isEqualTo("the last 10 s: 30.0 % of a core, **not settled**");
     }
 }
