@@ -515,6 +515,8 @@ public final class Bench {
                 ledger("warm-up-" + (seconds + slice) + "s", spreadAccounts(), options.connections, 0, slice, false);
                 seconds += slice;
                 jit = lastPhaseJitCores();
+                log(String.format(Locale.ROOT, "warm-up: after %d s, the service's JIT compiler threads used %.3f"
+                        + " cores in the last %d s", seconds, jit, slice));
             }
         } finally {
             scraper.shutdownNow();
