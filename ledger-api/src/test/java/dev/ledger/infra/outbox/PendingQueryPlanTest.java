@@ -129,6 +129,12 @@ class PendingQueryPlanTest extends IntegrationTest {
                 assertThat(round).as("rows of one round").hasSize(LIMIT);
                 assertThat(rowsRead).as("rows read by the busiest step of the round's plan, behind a backlog of %d"
                         + " the statistics do not know; the plan: %s", BACKLOG, plan).isLessThanOrEqualTo(4L * LIMIT);
+
+                // The common round's head query, under the same settings, stops at its limit too.
+                JsonNode head = explain(connection, OutboxStore.HEAD_SQL);
+                assertThat(head.path("Actual Rows").asLong()).as("the head's rows").isEqualTo(LIMIT);
+                assertThat(mostRowsOfOneNode(head)).as("rows read by the busiest step of the head's plan: %s", head)
+                        .isLessThanOrEqualTo(2L * LIMIT);
             }
         });
     }
@@ -289,8 +295,11 @@ class PendingQueryPlanTest extends IntegrationTest {
     }
 
     private static JsonNode explain(Connection connection) throws Exception {
-        try (PreparedStatement explain = connection.prepareStatement(
-                "explain (analyze, format json) " + OutboxStore.PENDING_SQL)) {
+        return explain(connection, OutboxStore.PENDING_SQL);
+    }
+
+    private static JsonNode explain(Connection connection, String sql) throws Exception {
+        try (PreparedStatement explain = connection.prepareStatement("explain (analyze, format json) " + sql)) {
             explain.setInt(1, LIMIT);
             try (ResultSet rs = explain.executeQuery()) {
                 rs.next();
