@@ -34,7 +34,10 @@ final class CpuMeter {
         return new CpuMeter(Path.of("/proc"));
     }
 
-    /** Counters at one moment, in clock ticks. */
+    /**
+     * Counters at one moment, in clock ticks; {@code jit} is the service's JIT compiler threads'
+     * (part of {@code service}), -1 where they cannot be read.
+     */
     record Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long jit,
                     long self, long children) {
     }
@@ -53,7 +56,7 @@ final class CpuMeter {
             long[] machine = machine(Files.readString(proc.resolve("stat")));
             Map<Long, Stat> postgres = new HashMap<>();
             long service = 0;
-            long jit = 0;
+            long jit = -1;
             long self = 0;
             long children = 0;
             long selfPid = ProcessHandle.current().pid();
@@ -96,7 +99,7 @@ final class CpuMeter {
         }
     }
 
-    /** The ticks of a process's JIT compiler threads (part of the process's own): 0 if its threads cannot be read. */
+    /** The ticks of a process's JIT compiler threads (part of the process's own); -1 if its threads cannot be read. */
     private static long jitTicks(Path tasks) {
         long ticks = 0;
         try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
@@ -111,7 +114,7 @@ final class CpuMeter {
                 }
             }
         } catch (IOException unreadable) {
-            return 0;
+            return -1;
         }
         return ticks;
     }
@@ -133,8 +136,6 @@ final class CpuMeter {
         // Idle in a pgbench phase, unless something of its own (the JIT, a collection, a maintenance
         // pass's statements, counted under PostgreSQL) runs then: shown, so that it is seen.
         double service = cores(after.service() - before.service(), seconds);
-        // Of which the service's JIT compiler threads: still compiling means not warm yet.
-        double jit = cores(after.jit() - before.jit(), seconds);
         double load = pgbenchPhase ? cores(after.children() - before.children(), seconds)
                 : cores(after.self() - before.self(), seconds);
         double other = Math.max(0, busyCores - postgres - service - load);
@@ -143,7 +144,10 @@ final class CpuMeter {
         m.put("machineBusyCores", round(busyCores, 2));
         m.put("postgresCores", round(postgres, 2));
         m.put("serviceCores", round(service, 2));
-        m.put("serviceJitCores", round(jit, 3));
+        if (before.jit() >= 0 && after.jit() >= 0) {
+            // Of which the service's JIT compiler threads: still compiling means not warm yet.
+            m.put("serviceJitCores", round(cores(after.jit() - before.jit(), seconds), 3));
+        }
         m.put("loadGeneratorCores", round(load, 2));
         m.put("otherCores", round(other, 2));
         if (operationsPerSecond > 0) {

@@ -73,6 +73,20 @@ class CpuMeterTest {
     }
 
     @Test
+    void leaves_the_jit_out_where_the_service_s_threads_cannot_be_read() throws Exception {
+        CpuMeter meter = new CpuMeter(proc);
+        write(0, 0, 0, 0, 0, 0, ProcessHandle.current().pid());
+        CpuMeter.Snapshot before = meter.take(SERVICE);
+        CpuMeter.Snapshot after = new CpuMeter.Snapshot(before.nanos() + 1_000_000_000L, before.machineBusy(),
+                before.machineTotal() + 200, before.postgres(), before.service(), before.jit(), before.self(),
+                before.children());
+
+        assertThat(before.jit()).isEqualTo(-1);
+        assertThat(CpuMeter.usage(before, after, 1000, false)).containsKey("serviceCores")
+                .doesNotContainKey("serviceJitCores");
+    }
+
+    @Test
     void gives_nothing_without_proc_or_without_a_window() {
         assertThat(new CpuMeter(proc.resolve("missing")).take(SERVICE)).isNull();
         assertThat(CpuMeter.usage(null, null, 100, false)).isEmpty();

@@ -324,8 +324,13 @@ class PendingQueryPlanTest extends IntegrationTest {
 
     /** One round's rows as account#version, in the order the round delivers them. */
     private static List<String> round(Connection connection) throws SQLException {
+        return round(connection, LIMIT);
+    }
+
+    /** What the full pending query answers for a round of {@code limit}, as account#version in its order. */
+    static List<String> round(Connection connection, int limit) throws SQLException {
         try (PreparedStatement query = connection.prepareStatement(OutboxStore.PENDING_SQL)) {
-            query.setInt(1, LIMIT);
+            query.setInt(1, limit);
             try (ResultSet rs = query.executeQuery()) {
                 List<String> rows = new ArrayList<>();
                 while (rs.next()) {

@@ -8,8 +8,6 @@ import dev.ledger.support.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -89,16 +87,7 @@ class PendingReadTest extends IntegrationTest {
 
     /** What the full pending query answers, as account#version in its order. */
     private static List<String> rows(Connection connection, int limit) throws Exception {
-        try (PreparedStatement query = connection.prepareStatement(OutboxStore.PENDING_SQL)) {
-            query.setInt(1, limit);
-            try (ResultSet rs = query.executeQuery()) {
-                List<String> rows = new ArrayList<>();
-                while (rs.next()) {
-                    rows.add(rs.getString("account_id") + "#" + rs.getLong("version"));
-                }
-                return rows;
-            }
-        }
+        return PendingQueryPlanTest.round(connection, limit);
     }
 
     private static List<String> rows(List<PendingEntry> pending) {
