@@ -207,20 +207,23 @@ public class OutboxStore {
     private List<PendingEntry> readPending(Pipeline pipeline, int limit, BooleanSupplier wanted) {
         boolean[] parked = {true};
         List<PendingEntry> rows = new ArrayList<>();
-        pipeline.query(PARKED_SQL, rs -> parked[0] = rs.getBoolean(1))
-                .execute(PENDING_PLAN_SETTINGS)
-                .query(HEAD_SQL, rs -> rows.add(PENDING.mapRow(rs, rows.size())), limit)
-                .execute(RESET_PLAN_SETTINGS)
-                .run(jdbc);
+        read(pipeline.query(PARKED_SQL, rs -> parked[0] = rs.getBoolean(1)), HEAD_SQL, limit, rows).run(jdbc);
         if (!parked[0] && rows.size() < limit || !wanted.getAsBoolean()) {
             return rows;
         }
         rows.clear();
-        new Pipeline().execute(PENDING_PLAN_SETTINGS)
-                .query(PENDING_SQL, rs -> rows.add(PENDING.mapRow(rs, rows.size())), limit)
-                .execute(RESET_PLAN_SETTINGS)
-                .run(jdbc);
+        read(new Pipeline(), PENDING_SQL, limit, rows).run(jdbc);
         return rows;
+    }
+
+    /**
+     * Adds a pending-rows query to {@code pipeline}, between the planner settings and their reset;
+     * its rows go to {@code rows}.
+     */
+    private static Pipeline read(Pipeline pipeline, String sql, int limit, List<PendingEntry> rows) {
+        return pipeline.execute(PENDING_PLAN_SETTINGS)
+                .query(sql, rs -> rows.add(PENDING.mapRow(rs, rows.size())), limit)
+                .execute(RESET_PLAN_SETTINGS);
     }
 
     /**
