@@ -143,6 +143,7 @@ public final class Bench {
         env.put("date", Instant.now().toString());
         env.put("nproc", Runtime.getRuntime().availableProcessors());
         env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        env.put("serviceJvmOptions", String.join(" ", jvmOptions(root)));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         env.put("postgresql", Procs.psql("postgres", "show server_version"));
         env.put("fsync", Procs.psql("postgres", "show fsync"));
@@ -189,7 +190,7 @@ public final class Bench {
     }
 
     Map<String, Object> seed(int accounts, long deposits, String prefix, long timeoutSeconds) throws Exception {
-        List<String> cmd = List.of("java", "-Daxoniq.update-checker.disabled=true", "-jar", options.jar, "seed",
+        List<String> cmd = serviceCommand(root, options.jar, "seed",
                 "--accounts=" + accounts, "--deposits=" + deposits, "--prefix=" + prefix);
         log("seed: " + String.join(" ", cmd) + " (time limit " + timeoutSeconds + " s)");
         Path logFile = target.resolve("seed-" + prefix.replace("-", "") + ".log");
@@ -311,10 +312,30 @@ public final class Bench {
 
     // ---------------------------------------------------------------- the service
 
+    /** The service's JVM options, as scripts/run starts it (a java argument file), relative to the repository. */
+    static final String JVM_ARGS = "scripts/jvm.args";
+
+    /**
+     * The command that starts the service's jar (or its seed) with the service's own JVM options
+     * ({@link #JVM_ARGS}), so that the benchmark measures the JVM that scripts/run starts.
+     */
+    /** The options in the service's argument file ({@link #JVM_ARGS}): its lines without comments and blanks. */
+    static List<String> jvmOptions(Path root) throws IOException {
+        return Files.readAllLines(root.resolve(JVM_ARGS)).stream()
+                .map(line -> line.replaceFirst("#.*", "").strip())
+                .filter(line -> !line.isEmpty())
+                .toList();
+    }
+
+    static List<String> serviceCommand(Path root, String jar, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("java", "@" + root.resolve(JVM_ARGS), "-jar", jar));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     void startService() throws Exception {
         Path logFile = target.resolve("service.log");
-        List<String> cmd = List.of("java", "-Daxoniq.update-checker.disabled=true", "-jar", options.jar,
-                "--ledger.limits.requests-per-second=1000000");
+        List<String> cmd = serviceCommand(root, options.jar, "--ledger.limits.requests-per-second=1000000");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
                 .redirectErrorStream(true).redirectOutput(logFile.toFile());
         pb.environment().put("LEDGER_DB_URL", DB_URL);

@@ -306,7 +306,8 @@ public final class Report {
                 + (env.containsKey("max_wal_size") ? ", max_wal_size=" + env.get("max_wal_size") : "")
                 + (env.containsKey("autovacuum") ? ", autovacuum=" + env.get("autovacuum") : "")
                 + (env.containsKey("jit") ? ", jit=" + env.get("jit") : ""));
-        row(out, "Java", env.get("java"));
+        row(out, "Java", env.get("java") + (env.get("serviceJvmOptions") instanceof String jvm && !jvm.isEmpty()
+                ? "; the service's JVM options (`" + Bench.JVM_ARGS + "`, as `scripts/run` starts it): `" + jvm + "`" : ""));
         row(out, "pgbench", "`pgbench -b tpcb-like -M prepared -c <c> -j min(c,2) -T <s>`, scale " + opt.get("pgbenchScale")
                 + " (no `-P`: pgbench 15 refuses `-P 0`), `--log --sampling-rate=" + PgBench.LOG_SAMPLING_RATE
                 + "`: the latencies of a sample of its transactions, for its p50/p99 (its average is over all of them)");

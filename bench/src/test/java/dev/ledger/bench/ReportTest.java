@@ -62,6 +62,14 @@ class ReportTest {
     }
 
     @Test
+    void theServicesJvmOptionsAreStated() {
+        Run run = new Run();
+        run.environment.putAll(Map.of("java", "OpenJDK 17", "serviceJvmOptions", "-XX:+UseParallelGC -Dx=y"));
+        assertThat(Report.generated(run)).contains("| Java | OpenJDK 17; the service's JVM options"
+                + " (`scripts/jvm.args`, as `scripts/run` starts it): `-XX:+UseParallelGC -Dx=y` |");
+    }
+
+    @Test
     void summaryMarksUnmeasuredTargetsAsNotMeasured() {
         Run run = new Run();
         run.rebuild.putAll(Map.of("totalEvents", 5000L, "eventsPerSecond", 200000.0));
