@@ -247,26 +247,37 @@ public final class Report {
                 + f0(num(pgbench ? m.get("tps") : m.get("perSecond"))) + " | ";
     }
 
-    /** What PostgreSQL wrote per operation in the A/B phases (pg_stat_wal); empty if nothing was read. */
+    /**
+     * What PostgreSQL wrote per operation in the A/B phases (pg_stat_wal; data files from
+     * pg_stat_bgwriter where it has the columns); empty if nothing was read.
+     */
     static String walTable(List<Map<String, Object>> phases) {
         StringBuilder rows = new StringBuilder();
         for (Map<String, Object> m : phases) {
             if (!(m.get("wal") instanceof Map<?, ?> wal) || wal.isEmpty()) {
                 continue;
             }
+            boolean data = wal.containsKey("checkpointsBegun");
             rows.append(phaseCells(m))
                     .append(f0(num(wal.get("bytesPerOp")))).append(" | ")
                     .append(f2(num(wal.get("recordsPerOp")))).append(" | ")
                     .append(f3(num(wal.get("fullPageImagesPerOp")))).append(" | ")
                     .append(f3(num(wal.get("syncsPerOp")))).append(" | ")
-                    .append(f0(num(wal.get("syncsPerSecond")))).append(" |\n");
+                    .append(f0(num(wal.get("syncsPerSecond")))).append(" | ")
+                    .append(data ? wal.get("checkpointsBegun") + " / " + (Boolean.TRUE.equals(wal.get("checkpointEnded"))
+                            ? "**yes**" : "no") : "n/a").append(" | ")
+                    .append(data ? f3(num(wal.get("checkpointBuffersPerOp"))) + " / "
+                            + f3(num(wal.get("cleanBuffersPerOp"))) + " / " + f3(num(wal.get("backendBuffersPerOp")))
+                            : "n/a").append(" |\n");
         }
         if (rows.isEmpty()) {
             return "";
         }
-        return "### What PostgreSQL wrote (A/B phases, from pg_stat_wal)\n\n"
+        return "### What PostgreSQL wrote (A/B phases, from pg_stat_wal and pg_stat_bgwriter)\n\n"
                 + "| phase | ops/s | WAL bytes per op | WAL records per op | full-page images per op"
-                + " | WAL flushes per op | WAL flushes/s |\n|---|---|---|---|---|---|---|\n"
+                + " | WAL flushes per op | WAL flushes/s | checkpoints begun / one ended"
+                + " | data buffers written per op: checkpointer / background writer / backends |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n"
                 + rows + "\n";
     }
 
@@ -414,7 +425,12 @@ public final class Report {
                 .append("- **what PostgreSQL wrote**: `pg_stat_wal` read just outside the same window (WAL bytes, records, ")
                 .append("full-page images, and flushes, each an fsync that commits wait for), per operation at the phase's ")
                 .append("rate. A ledger deposit's figures include what its relay writes for it (the read models, the outbox ")
-                .append("row's removal); background work in the window (vacuum) lands there too.\n")
+                .append("row's removal); background work in the window (vacuum) lands there too. From `pg_stat_bgwriter`, ")
+                .append("read with it: checkpoints begun in the window and whether one ended there (its write and sync ")
+                .append("times grew: the end is where the checkpointer fsyncs the data files, and commits can stall behind ")
+                .append("it), and the data buffers written per operation by the checkpointer, the background writer and the ")
+                .append("backends themselves (a backend that must write a dirty buffer out to make room does it on its ")
+                .append("query's time).\n")
                 .append("- **p50/p99**: client-side latency of one deposit (request written to response read), from a ")
                 .append("log-linear histogram (about 1.6 % resolution) of every measured request.\n")
                 .append("- **hot ÷ spread**: throughput with all 8 connections on one account over throughput spread ")
