@@ -315,10 +315,6 @@ public final class Bench {
     /** The service's JVM options, as scripts/run starts it (a java argument file), relative to the repository. */
     static final String JVM_ARGS = "scripts/jvm.args";
 
-    /**
-     * The command that starts the service's jar (or its seed) with the service's own JVM options
-     * ({@link #JVM_ARGS}), so that the benchmark measures the JVM that scripts/run starts.
-     */
     /** The options in the service's argument file ({@link #JVM_ARGS}): its lines without comments and blanks. */
     static List<String> jvmOptions(Path root) throws IOException {
         return Files.readAllLines(root.resolve(JVM_ARGS)).stream()
@@ -327,6 +323,10 @@ public final class Bench {
                 .toList();
     }
 
+    /**
+     * The command that starts the service's jar (or its seed) with the service's own JVM options
+     * ({@link #JVM_ARGS}), so that the benchmark measures the JVM that scripts/run starts.
+     */
     static List<String> serviceCommand(Path root, String jar, String... args) {
         List<String> cmd = new ArrayList<>(List.of("java", "@" + root.resolve(JVM_ARGS), "-jar", jar));
         cmd.addAll(List.of(args));
