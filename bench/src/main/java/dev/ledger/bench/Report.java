@@ -457,7 +457,7 @@ public final class Report {
                 .append("- **reconnects** (in results.json): Tomcat closes a keep-alive connection after 100 requests ")
                 .append("(`server.tomcat.max-keep-alive-requests`, left at its default); the generator then opens a new ")
                 .append("one, and that connect is part of the next request's latency, as it would be for a real client.\n")
-                .append("- **seeding** runs before the service starts: `java @scripts/jvm.args -jar ledger.jar seed --accounts=N ")
+                .append("- **seeding** runs before the service starts: `java @" + Bench.JVM_ARGS + " -jar ledger.jar seed --accounts=N ")
                 .append("--deposits=M --prefix=P` writes through the service's own write path in-process and waits for ")
                 .append("the relay; its events/s is the seed's own figure (events ÷ seconds including the drain).\n");
         return out.toString();
