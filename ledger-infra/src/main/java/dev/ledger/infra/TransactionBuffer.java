@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
@@ -73,10 +74,22 @@ public final class TransactionBuffer {
      * completes, rather than committed on its own.
      */
     public static void commitWithRows(JdbcTemplate jdbc) {
+        commitWithRows(jdbc, null);
+    }
+
+    /**
+     * {@link #commitWithRows(JdbcTemplate)}, and once that last round trip has come back with the
+     * transaction committed, hands {@code roundTripNanos} how long it took: from sending the rows
+     * to the commit's answer, so the server's work on them and its WAL flush included (nothing
+     * when the round trip fails).
+     */
+    public static void commitWithRows(JdbcTemplate jdbc, LongConsumer roundTripNanos) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             throw new IllegalStateException("only a transaction can commit with its rows");
         }
-        buffers(jdbc).commitWithRows = true;
+        Buffers buffers = buffers(jdbc);
+        buffers.commitWithRows = true;
+        buffers.roundTripNanos = roundTripNanos;
     }
 
     /**
@@ -134,6 +147,8 @@ public final class TransactionBuffer {
         private boolean commitWithRows;
         /** Whether it did, so that nothing may run in the transaction any more. */
         private boolean committedWithRows;
+        /** Told how long the round trip that committed with the rows took; null when nobody asked. */
+        private LongConsumer roundTripNanos;
 
         private Buffers(JdbcTemplate jdbc) {
             this.jdbc = jdbc;
@@ -175,8 +190,12 @@ public final class TransactionBuffer {
             if (commit) {
                 pipeline.execute("commit");
             }
+            long sent = System.nanoTime();
             pipeline.run(jdbc);
             committedWithRows = commit;
+            if (commit && roundTripNanos != null) {
+                roundTripNanos.accept(System.nanoTime() - sent);
+            }
         }
 
         /**

@@ -92,6 +92,33 @@ class MetricsTest extends IntegrationTest {
     }
 
     @Test
+    void the_scrape_has_the_writers_answer_and_commit_histograms_and_every_deposit_moves_them() {
+        String answers = "ledger_commands_answer_seconds";
+        String commits = "ledger_commands_commit_seconds";
+        String account = unique("metrics-writer");
+        Api.created(ledger.openAccount(account, "EUR", 0));
+        Scrape before = Scrape.of(ledger);
+
+        // One after another: each deposit is answered alone and commits a transaction of its own.
+        for (int i = 0; i < 3; i++) {
+            Api.created(ledger.deposit(account, 100, "EUR"));
+        }
+
+        Scrape after = Scrape.of(ledger);
+        assertThat(after.text()).contains("# TYPE " + answers + " histogram", "# TYPE " + commits + " histogram");
+        for (String histogram : List.of(answers, commits)) {
+            assertThat(after.value(histogram + "_count")).as(histogram + ": the three deposits")
+                    .isGreaterThanOrEqualTo(before.value(histogram + "_count") + 3);
+            assertThat(after.value(histogram + "_bucket{le=\"+Inf\"}")).as(histogram + ": every observation in a bucket")
+                    .isEqualTo(after.value(histogram + "_count"));
+            assertThat(after.value(histogram + "_bucket{le=\"0.01\"}")).as(histogram + ": the 10 ms bucket")
+                    .isBetween(0.0, after.value(histogram + "_count"));
+            assertThat(after.value(histogram + "_sum")).as(histogram + ": time recorded")
+                    .isGreaterThan(before.value(histogram + "_sum"));
+        }
+    }
+
+    @Test
     void a_held_gap_and_redelivered_duplicates_move_the_counters_and_gauges_by_exactly_their_number() throws Exception {
         String account = unique("metrics-gap");
         Api.created(ledger.openAccount(account, "EUR", 0));

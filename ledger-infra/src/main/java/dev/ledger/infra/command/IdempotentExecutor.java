@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.LongStream;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
@@ -80,6 +82,21 @@ public class IdempotentExecutor implements DisposableBean {
      */
     static final String PLAN_ONCE = "set local plan_cache_mode = force_generic_plan";
 
+    /**
+     * The buckets of the two latency histograms ({@link #COMMIT_METRIC}, {@link #ANSWER_METRIC}):
+     * fixed, so that a scraper can take the difference of two scrapes and read the distribution of
+     * exactly the interval between them, and fine enough around a commit's usual milliseconds.
+     */
+    private static final Duration[] LATENCY_BUCKETS = LongStream.of(250, 500, 750, 1_000, 1_500, 2_000, 2_500,
+                    3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 10_000, 12_500, 15_000, 20_000, 25_000, 30_000, 40_000,
+                    50_000, 75_000, 100_000, 200_000, 500_000, 1_000_000, 5_000_000)
+            .mapToObj(micros -> Duration.ofNanos(micros * 1_000)).toArray(Duration[]::new);
+
+    /** A write transaction's last round trip: its rows, the checks sent with them and its commit. */
+    static final String COMMIT_METRIC = "ledger.commands.commit";
+    /** A write's time in the writers' hands: from its queueing to its answer. */
+    static final String ANSWER_METRIC = "ledger.commands.answer";
+
     private final InboxStore inbox;
     private final DatabaseAccountLocks databaseLocks;
     private final JdbcTemplate jdbc;
@@ -90,6 +107,8 @@ public class IdempotentExecutor implements DisposableBean {
     private final CommitWriters writers;
     private final Duration answerWaitMax;
     private final DistributionSummary batchSizes;
+    private final Timer commits;
+    private final Timer answers;
     private final Counter batchesRunAlone;
     private final Counter checkedStarts;
     private final Counter checksFailed;
@@ -117,6 +136,16 @@ public class IdempotentExecutor implements DisposableBean {
         this.answerWaitMax = properties.lockWaitMax().multipliedBy(3).plusSeconds(10);
         this.batchSizes = DistributionSummary.builder("ledger.commands.batch.size")
                 .description("Writes committed together in one transaction")
+                .register(registry);
+        this.commits = Timer.builder(COMMIT_METRIC)
+                .description("A write transaction's last round trip to PostgreSQL, from sending its rows (with the"
+                        + " checks of a start sent with them) to its commit's answer, the WAL flush included")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
+        this.answers = Timer.builder(ANSWER_METRIC)
+                .description("A write's time with the writer threads, from its queueing to its answer: the wait"
+                        + " for the groups ahead of it and its own group's transaction")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry);
         this.batchesRunAlone = Counter.builder("ledger.commands.batch.fallbacks")
                 .description("Groups of writes whose transaction failed, so that each write ran again alone")
@@ -148,12 +177,16 @@ public class IdempotentExecutor implements DisposableBean {
             return executeAlone(request, requestId, action);
         }
         CompletableFuture<InboxResult> answer = new CompletableFuture<>();
-        if (!writers.offer(new PendingWrite(request, requestId, action, answer, System.nanoTime()))) {
+        long queuedAt = System.nanoTime();
+        if (!writers.offer(new PendingWrite(request, requestId, action, answer, queuedAt))) {
             throw new AccountBusyException(Duration.ZERO);
         }
         try {
-            return answer.get(answerWaitMax.toMillis(), TimeUnit.MILLISECONDS);
+            InboxResult result = answer.get(answerWaitMax.toMillis(), TimeUnit.MILLISECONDS);
+            answers.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
+            return result;
         } catch (ExecutionException failed) {
+            answers.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
             if (failed.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
@@ -266,7 +299,7 @@ public class IdempotentExecutor implements DisposableBean {
      * ({@link TransactionBuffer#commitWithRows}) and begin with {@link #PLAN_ONCE}.
      */
     private void commitWithRowsPlannedOnce() {
-        TransactionBuffer.commitWithRows(jdbc);
+        TransactionBuffer.commitWithRows(jdbc, nanos -> commits.record(nanos, TimeUnit.NANOSECONDS));
         TransactionBuffer.first(jdbc, pipeline -> pipeline.execute(PLAN_ONCE));
     }
 
