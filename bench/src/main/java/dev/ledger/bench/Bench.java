@@ -445,6 +445,7 @@ public final class Bench {
                        boolean measureLag) throws Exception {
         Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag, options.randomKeys);
         Prometheus.Buckets[] before = new Prometheus.Buckets[1];
+        WriterTimes.Snapshot[] writerBefore = new WriterTimes.Snapshot[1];
         double[] backlog = {Double.NaN};
         CpuMeter.Snapshot[] cpuBefore = new CpuMeter.Snapshot[1];
         WalMeter.Snapshot[] walBefore = new WalMeter.Snapshot[1];
@@ -454,6 +455,7 @@ public final class Bench {
                     String text = scrapeText();
                     backlog[0] = Prometheus.value(text, "ledger_relay_backlog");
                     before[0] = lagBuckets(text);
+                    writerBefore[0] = WriterTimes.parse(text);
                 } catch (IOException e) {
                     log("prometheus scrape failed: " + e.getMessage());
                 }
@@ -466,6 +468,13 @@ public final class Bench {
         Map<String, Object> m = resultMap(r);
         m.put("cpu", CpuMeter.usage(cpuBefore[0], cpuAfter, r.perSecond(), false));
         m.put("wal", WalMeter.usage(walBefore[0], walAfter, r.perSecond()));
+        if (writerBefore[0] != null) {
+            try {
+                m.put("writer", WriterTimes.usage(writerBefore[0], WriterTimes.parse(scrapeText())));
+            } catch (IOException e) {
+                log("prometheus scrape failed: " + e.getMessage());
+            }
+        }
         if (!Double.isNaN(backlog[0])) {
             // Events of a cut-short seed still being relayed: they compete with the phase and their
             // lag (from their acceptance long ago) lands in the phase's histogram.

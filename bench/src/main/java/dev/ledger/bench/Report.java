@@ -281,6 +281,44 @@ public final class Report {
                 + rows + "\n";
     }
 
+    /**
+     * Where the ledger phases' latency went inside the service ({@link WriterTimes}); empty when no
+     * phase has the service's figures.
+     */
+    static String writerTable(List<Map<String, Object>> phases) {
+        StringBuilder rows = new StringBuilder();
+        for (Map<String, Object> m : phases) {
+            if (!(m.get("writer") instanceof Map<?, ?> writer) || writer.isEmpty()) {
+                continue;
+            }
+            rows.append(phaseCells(m))
+                    .append(f2(num(m.get("p50Millis")))).append(" / ").append(f2(num(m.get("p99Millis")))).append(" | ")
+                    .append(bound(writer.get("answerP50Millis"))).append(" / ").append(bound(writer.get("answerP99Millis")))
+                    .append(" | ")
+                    .append(bound(writer.get("commitP50Millis"))).append(" / ").append(bound(writer.get("commitP99Millis")))
+                    .append(" (mean ").append(f2(num(writer.get("commitMeanMillis")))).append(") | ")
+                    .append(f2(num(writer.get("writesPerCommit")))).append(" |\n");
+        }
+        if (rows.isEmpty()) {
+            return "";
+        }
+        return "### Where a deposit's time went (A/B ledger phases, from the service's histograms)\n\n"
+                + "| phase | deposits/s | request p50 / p99 ms (load generator) | with the writers p50 / p99 ms"
+                + " (queued to answered) | commit round trip p50 / p99 ms (rows, checks and commit with its WAL flush)"
+                + " | writes per commit |\n"
+                + "|---|---|---|---|---|---|\n"
+                + rows + "\n";
+    }
+
+    /** A histogram's quantile as the upper bound of its bucket, in ms. */
+    private static String bound(Object ms) {
+        if (ms == null) {
+            return "n/a";
+        }
+        return ms instanceof Number n ? "<= " + (n.doubleValue() == Math.rint(n.doubleValue()) ? f0(n.doubleValue())
+                : f2(n.doubleValue())) : "> 5,000";
+    }
+
     static String f3(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
     }
@@ -367,6 +405,7 @@ public final class Report {
         }
         out.append('\n');
 
+        out.append(writerTable(abPhases(run)));
         out.append(cpuTable(run));
         out.append(walTable(abPhases(run)));
         out.append("### Throughput against clients\n\n![throughput against clients](performance-throughput.png)\n\n");
@@ -433,6 +472,14 @@ public final class Report {
                 .append("query's time).\n")
                 .append("- **p50/p99**: client-side latency of one deposit (request written to response read), from a ")
                 .append("log-linear histogram (about 1.6 % resolution) of every measured request.\n")
+                .append("- **where a deposit's time went**: two of the service's histograms, scraped at the start and ")
+                .append("the end of each A/B ledger phase like the lag: `ledger_commands_answer_seconds` (a write queued ")
+                .append("for the writer threads until its answer: the groups ahead of it, then its own group's ")
+                .append("transaction) and `ledger_commands_commit_seconds` (a write transaction's last round trip: its ")
+                .append("rows, the checks sent with them and its commit, PostgreSQL's WAL flush included). Bucket upper ")
+                .append("bounds (0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 10, 12.5, 15, 20 ... ms); the rest of a ")
+                .append("request's latency is HTTP, the client and waiting for a core. Writes per commit: writes answered ")
+                .append("÷ commits.\n")
                 .append("- **hot ÷ spread**: throughput with all 8 connections on one account over throughput spread ")
                 .append("over 100 accounts; shows how much per-account serialization costs.\n")
                 .append("- **read-model lag**: the service's `ledger_projection_lag_seconds` histogram (command accepted ")

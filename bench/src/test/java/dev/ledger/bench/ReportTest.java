@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -141,6 +142,22 @@ class ReportTest {
         without.pgbenchPhases.add(new LinkedHashMap<>(Map.of("name", "ab-1", "tps", 4000.0, "cpu", Map.of())));
         assertThat(Report.cpuTable(without)).isEmpty();
         assertThat(Report.summaryRows(without)).noneMatch(row -> row.metric().contains("CPU"));
+    }
+
+    @Test
+    void theWriterTableSetsTheServicesFiguresBesideTheLoadGeneratorsAndIsLeftOutWithoutThem() {
+        Map<String, Object> writer = new LinkedHashMap<>(Map.of("answerP50Millis", 2.0, "answerP99Millis", 7.0,
+                "commitP50Millis", 0.75, "commitP99Millis", 5.0, "commitMeanMillis", 0.912, "writesPerCommit", 3.87));
+        Map<String, Object> phase = new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 2586.0,
+                "p50Millis", 2.64, "p99Millis", 11.6, "writer", writer));
+        assertThat(Report.writerTable(List.of(phase)))
+                .contains("| ab-spread-1 | 2,586 | 2.64 / 11.60 | <= 2 / <= 7 | <= 0.75 / <= 5 (mean 0.91) | 3.87 |");
+        writer.put("answerP99Millis", "+Inf");
+        assertThat(Report.writerTable(List.of(phase))).contains("| <= 2 / > 5,000 |");
+
+        Map<String, Object> without = new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 2586.0,
+                "p50Millis", 2.64, "p99Millis", 11.6, "writer", Map.of()));
+        assertThat(Report.writerTable(List.of(without))).isEmpty();
     }
 
     @Test
