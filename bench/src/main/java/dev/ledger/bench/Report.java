@@ -296,27 +296,26 @@ public final class Report {
                     .append(bound(writer.get("answerP50Millis"))).append(" / ").append(bound(writer.get("answerP99Millis")))
                     .append(" | ")
                     .append(bound(writer.get("commitP50Millis"))).append(" / ").append(bound(writer.get("commitP99Millis")))
-                    .append(" (mean ").append(f2(num(writer.get("commitMeanMillis")))).append(") | ")
+                    .append(" (mean ").append(f2(num(writer.get("commitMeanMillis")))).append(" ms) | ")
                     .append(f2(num(writer.get("writesPerCommit")))).append(" |\n");
         }
         if (rows.isEmpty()) {
             return "";
         }
         return "### Where a deposit's time went (A/B ledger phases, from the service's histograms)\n\n"
-                + "| phase | deposits/s | request p50 / p99 ms (load generator) | with the writers p50 / p99 ms"
-                + " (queued to answered) | commit round trip p50 / p99 ms (rows, checks and commit with its WAL flush)"
+                + "| phase | deposits/s | request p50 / p99 ms (load generator) | with the writers p50 / p99"
+                + " (queued to answered) | commit round trip p50 / p99 (rows, checks and commit with its WAL flush)"
                 + " | writes per commit |\n"
                 + "|---|---|---|---|---|---|\n"
                 + rows + "\n";
     }
 
-    /** A histogram's quantile as the upper bound of its bucket, in ms. */
+    /** A quantile of the writers' histograms: its bucket's upper bound, written as the lag's; past the last (5 s), more. */
     private static String bound(Object ms) {
         if (ms == null) {
             return "n/a";
         }
-        return ms instanceof Number n ? "<= " + (n.doubleValue() == Math.rint(n.doubleValue()) ? f0(n.doubleValue())
-                : f2(n.doubleValue())) : "> 5,000";
+        return ms instanceof Number n ? lag(n.doubleValue()) : "> 5,000 ms";
     }
 
     static String f3(double v) {

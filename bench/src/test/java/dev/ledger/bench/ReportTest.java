@@ -151,9 +151,9 @@ class ReportTest {
         Map<String, Object> phase = new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 2586.0,
                 "p50Millis", 2.64, "p99Millis", 11.6, "writer", writer));
         assertThat(Report.writerTable(List.of(phase)))
-                .contains("| ab-spread-1 | 2,586 | 2.64 / 11.60 | <= 2 / <= 7 | <= 0.75 / <= 5 (mean 0.91) | 3.87 |");
+                .contains("| ab-spread-1 | 2,586 | 2.64 / 11.60 | <= 2 ms / <= 7 ms | <= 0.75 ms / <= 5 ms (mean 0.91 ms) | 3.87 |");
         writer.put("answerP99Millis", "+Inf");
-        assertThat(Report.writerTable(List.of(phase))).contains("| <= 2 / > 5,000 |");
+        assertThat(Report.writerTable(List.of(phase))).contains("| <= 2 ms / > 5,000 ms |");
 
         Map<String, Object> without = new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 2586.0,
                 "p50Millis", 2.64, "p99Millis", 11.6, "writer", Map.of()));
