@@ -182,11 +182,8 @@ public class IdempotentExecutor implements DisposableBean {
             throw new AccountBusyException(Duration.ZERO);
         }
         try {
-            InboxResult result = answer.get(answerWaitMax.toMillis(), TimeUnit.MILLISECONDS);
-            answers.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
-            return result;
+            return answer.get(answerWaitMax.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException failed) {
-            answers.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
             if (failed.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
@@ -197,6 +194,11 @@ public class IdempotentExecutor implements DisposableBean {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new AccountBusyException(answerWaitMax);
+        } finally {
+            if (answer.isDone()) {
+                // Answered, with a result or a failure; a wait given up on is not an answer.
+                answers.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
+            }
         }
     }
 
