@@ -297,7 +297,8 @@ public final class Report {
                     .append(" | ")
                     .append(bound(writer.get("commitP50Millis"))).append(" / ").append(bound(writer.get("commitP99Millis")))
                     .append(" (mean ").append(f2(num(writer.get("commitMeanMillis")))).append(" ms) | ")
-                    .append(f2(num(writer.get("writesPerCommit")))).append(" |\n");
+                    .append(f2(num(writer.get("writesPerCommit")))).append(" | ")
+                    .append(waitCells(m.get("waits"))).append(" |\n");
         }
         if (rows.isEmpty()) {
             return "";
@@ -305,9 +306,25 @@ public final class Report {
         return "### Where a deposit's time went (A/B ledger phases, from the service's histograms)\n\n"
                 + "| phase | deposits/s | request p50 / p99 ms (load generator) | with the writers p50 / p99"
                 + " (queued to answered) | commit round trip p50 / p99 (rows, checks and commit with its WAL flush)"
-                + " | writes per commit |\n"
-                + "|---|---|---|---|---|---|\n"
+                + " | writes per commit | writer thread: on a core / waiting for one (share of the phase)"
+                + " | waiting for a core, cores: PostgreSQL / service |\n"
+                + "|---|---|---|---|---|---|---|---|\n"
                 + rows + "\n";
+    }
+
+    /** The writer threads' shares of the phase and the cores waited for, where the scheduler's counters were read. */
+    private static String waitCells(Object waits) {
+        if (!(waits instanceof Map<?, ?> w) || w.isEmpty()) {
+            return "n/a | n/a";
+        }
+        String writer = w.containsKey("writerRunShare")
+                ? pct(num(w.get("writerRunShare"))) + " / " + pct(num(w.get("writerWaitShare")))
+                : "n/a";
+        return writer + " | " + f2(num(w.get("postgresWaitCores"))) + " / " + f2(num(w.get("serviceWaitCores")));
+    }
+
+    private static String pct(double share) {
+        return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.0f %%", share * 100);
     }
 
     /** A quantile of the writers' histograms: its bucket's upper bound, written as the lag's; past the last (5 s), more. */
@@ -478,7 +495,11 @@ public final class Report {
                 .append("rows, the checks sent with them and its commit, PostgreSQL's WAL flush included). Bucket upper ")
                 .append("bounds (0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 10, 12.5, 15, 20 ... ms); the rest of a ")
                 .append("request's latency is HTTP, the client and waiting for a core. Writes per commit: writes answered ")
-                .append("÷ commits.\n")
+                .append("÷ commits. Beside them, from the kernel's scheduler counters (`/proc/PID/task/TID/schedstat`, ")
+                .append("read at the window's start and end): the share of the phase the writer thread spent on a core ")
+                .append("and runnable but waiting for one (a group waits whenever its writer thread or its server ")
+                .append("process is woken and both cores are taken), and the cores' worth of waiting of PostgreSQL's ")
+                .append("processes and of all the service's threads.\n")
                 .append("- **hot ÷ spread**: throughput with all 8 connections on one account over throughput spread ")
                 .append("over 100 accounts; shows how much per-account serialization costs.\n")
                 .append("- **read-model lag**: the service's `ledger_projection_lag_seconds` histogram (command accepted ")

@@ -151,7 +151,12 @@ class ReportTest {
         Map<String, Object> phase = new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 2586.0,
                 "p50Millis", 2.64, "p99Millis", 11.6, "writer", writer));
         assertThat(Report.writerTable(List.of(phase)))
-                .contains("| ab-spread-1 | 2,586 | 2.64 / 11.60 | <= 2 ms / <= 7 ms | <= 0.75 ms / <= 5 ms (mean 0.91 ms) | 3.87 |");
+                .contains("| ab-spread-1 | 2,586 | 2.64 / 11.60 | <= 2 ms / <= 7 ms | <= 0.75 ms / <= 5 ms (mean 0.91 ms) | 3.87 | n/a | n/a |");
+        phase.put("waits", Map.of("postgresWaitCores", 0.31, "serviceWaitCores", 0.84, "writerRunShare", 0.2,
+                "writerWaitShare", 0.395));
+        assertThat(Report.writerTable(List.of(phase))).contains("| 3.87 | 20 % / 40 % | 0.31 / 0.84 |");
+        phase.put("waits", Map.of("postgresWaitCores", 0.31, "serviceWaitCores", 0.84));
+        assertThat(Report.writerTable(List.of(phase))).as("writer threads not found").contains("| 3.87 | n/a | 0.31 / 0.84 |");
         writer.put("answerP99Millis", "+Inf");
         assertThat(Report.writerTable(List.of(phase))).contains("| <= 2 ms / > 5,000 ms |");
 
