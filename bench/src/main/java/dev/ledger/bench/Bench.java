@@ -41,7 +41,6 @@ public final class Bench {
     final Run run = new Run();
     private Process service;
     private final CpuMeter cpu = CpuMeter.system();
-    private final RunQueue runQueue = RunQueue.system();
     private final long started = System.nanoTime();
     private final String runTag = Long.toString(System.currentTimeMillis(), 36);
 
@@ -450,7 +449,6 @@ public final class Bench {
         double[] backlog = {Double.NaN};
         CpuMeter.Snapshot[] cpuBefore = new CpuMeter.Snapshot[1];
         WalMeter.Snapshot[] walBefore = new WalMeter.Snapshot[1];
-        RunQueue.Snapshot[] waitsBefore = new RunQueue.Snapshot[1];
         Load.Result r = load.run(name, accounts, connections, warmup, seconds, () -> {
             if (measureLag) {
                 try {
@@ -464,14 +462,13 @@ public final class Bench {
             }
             walBefore[0] = WalMeter.take();
             cpuBefore[0] = cpu.take(servicePid());
-            waitsBefore[0] = runQueue.take(servicePid());
         });
-        RunQueue.Snapshot waitsAfter = runQueue.take(servicePid());
         CpuMeter.Snapshot cpuAfter = cpu.take(servicePid());
         WalMeter.Snapshot walAfter = WalMeter.take();
         Map<String, Object> m = resultMap(r);
         m.put("cpu", CpuMeter.usage(cpuBefore[0], cpuAfter, r.perSecond(), false));
-        m.put("waits", RunQueue.usage(waitsBefore[0], waitsAfter));
+        m.put("waits", RunQueue.usage(cpuBefore[0] == null ? null : cpuBefore[0].waits(),
+                cpuAfter == null ? null : cpuAfter.waits()));
         m.put("wal", WalMeter.usage(walBefore[0], walAfter, r.perSecond()));
         if (writerBefore[0] != null) {
             try {

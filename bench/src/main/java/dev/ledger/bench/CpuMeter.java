@@ -39,7 +39,7 @@ final class CpuMeter {
      * (part of {@code service}), -1 where they cannot be read.
      */
     record Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long jit,
-                    long self, long children) {
+                    long self, long children, RunQueue.Snapshot waits) {
     }
 
     /**
@@ -50,13 +50,18 @@ final class CpuMeter {
         return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
     }
 
-    /** Counters now; null when /proc is not there or not readable. */
+    /**
+     * Counters now; null when /proc is not there or not readable. In the same pass over /proc, the
+     * scheduler's counters of PostgreSQL's processes and the service's threads ({@link RunQueue});
+     * those null where the service's threads have none.
+     */
     Snapshot take(long servicePid) {
         try {
             long[] machine = machine(Files.readString(proc.resolve("stat")));
             Map<Long, Stat> postgres = new HashMap<>();
             long service = 0;
-            long jit = -1;
+            Threads threads = null;
+            long postgresWait = 0;
             long self = 0;
             long children = 0;
             long selfPid = ProcessHandle.current().pid();
@@ -75,10 +80,11 @@ final class CpuMeter {
                     long pid = Long.parseLong(name);
                     if (stat.comm().startsWith("postgres")) {
                         postgres.put(pid, stat);
+                        postgresWait += waited(entry);
                     }
                     if (pid == servicePid) {
                         service = stat.own();
-                        jit = jitTicks(entry.resolve("task"));
+                        threads = Threads.of(entry.resolve("task"));
                     }
                     if (pid == selfPid) {
                         self = stat.own();
@@ -93,30 +99,73 @@ final class CpuMeter {
                     pg += stat.children(); // the postmaster: its exited backends
                 }
             }
-            return new Snapshot(System.nanoTime(), machine[0], machine[1], pg, service, jit, self, children);
+            long nanos = System.nanoTime();
+            RunQueue.Snapshot waits = threads == null || threads.schedstats == 0 ? null
+                    : new RunQueue.Snapshot(nanos, postgresWait, threads.wait, threads.writerRun, threads.writerWait,
+                            threads.writers);
+            return new Snapshot(nanos, machine[0], machine[1], pg, service, threads == null ? -1 : threads.jit, self,
+                    children, waits);
         } catch (IOException | RuntimeException unreadable) {
             return null;
         }
     }
 
-    /** The ticks of a process's JIT compiler threads (part of the process's own); -1 if its threads cannot be read. */
-    private static long jitTicks(Path tasks) {
-        long ticks = 0;
-        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
-            for (Path thread : threads) {
-                try {
-                    Stat stat = Stat.parse(Files.readString(thread.resolve("stat")));
+    /** A process's nanoseconds runnable on a run queue (its schedstat); 0 where it cannot be read. */
+    private static long waited(Path process) {
+        try {
+            return RunQueue.parse(Files.readString(process.resolve("schedstat")))[1];
+        } catch (IOException | RuntimeException gone) {
+            return 0; // exited meanwhile, or no schedstat
+        }
+    }
+
+    /**
+     * The service's threads in one pass: its JIT compiler threads' ticks (part of the process's own;
+     * -1 if its threads cannot be read), and from their schedstat lines, where there are any, all
+     * threads' waits for a core and the writer threads' time on a core and waiting.
+     */
+    private static final class Threads {
+        long jit = -1;
+        long wait;
+        long writerRun;
+        long writerWait;
+        int writers;
+        int schedstats;
+
+        static Threads of(Path tasks) {
+            Threads t = new Threads();
+            long ticks = 0;
+            try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+                for (Path thread : threads) {
+                    Stat stat;
+                    try {
+                        stat = Stat.parse(Files.readString(thread.resolve("stat")));
+                    } catch (IOException | RuntimeException gone) {
+                        continue; // a thread that ended meanwhile
+                    }
                     if (isJitCompiler(stat.comm())) {
                         ticks += stat.own();
                     }
-                } catch (IOException | RuntimeException gone) {
-                    // a thread that ended meanwhile
+                    long[] sched;
+                    try {
+                        sched = RunQueue.parse(Files.readString(thread.resolve("schedstat")));
+                    } catch (IOException | RuntimeException none) {
+                        continue;
+                    }
+                    t.schedstats++;
+                    t.wait += sched[1];
+                    if (stat.comm().startsWith(RunQueue.WRITER_PREFIX)) {
+                        t.writerRun += sched[0];
+                        t.writerWait += sched[1];
+                        t.writers++;
+                    }
                 }
+            } catch (IOException unreadable) {
+                return t;
             }
-        } catch (IOException unreadable) {
-            return -1;
+            t.jit = ticks;
+            return t;
         }
-        return ticks;
     }
 
     /**

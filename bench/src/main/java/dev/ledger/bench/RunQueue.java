@@ -1,9 +1,5 @@
 package dev.ledger.bench;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,71 +11,21 @@ import java.util.Map;
  * writer thread to its server process and back; each time either is woken on a machine whose two
  * cores are taken, it waits, and the group with it.
  *
- * <p>For ledger phases only: a backend that exits during the window (pgbench's) takes its counters
- * with it. Where the counters cannot be read (not Linux, a kernel without schedstats), nothing.
+ * <p>{@link CpuMeter} reads them in its pass over /proc. For ledger phases only: a backend that
+ * exits during the window (pgbench's) takes its counters with it. Where the counters cannot be read
+ * (not Linux, a kernel without schedstats), nothing.
  */
 final class RunQueue {
 
     /** The service's writer threads' names ({@code ledger-writer-0}, ...), as /proc shows them. */
     static final String WRITER_PREFIX = "ledger-writer";
 
-    private final Path proc;
-
-    RunQueue(Path proc) {
-        this.proc = proc;
-    }
-
-    static RunQueue system() {
-        return new RunQueue(Path.of("/proc"));
+    private RunQueue() {
     }
 
     /** Nanoseconds waited on run queues, and the writer threads' nanoseconds on a core and waited. */
     record Snapshot(long nanos, long postgresWait, long serviceWait, long writerRun, long writerWait,
                     int writers) {
-    }
-
-    /** Counters now; null when they cannot be read. */
-    Snapshot take(long servicePid) {
-        try {
-            long postgresWait = 0;
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
-                for (Path entry : entries) {
-                    if (!entry.getFileName().toString().chars().allMatch(Character::isDigit)) {
-                        continue;
-                    }
-                    try {
-                        if (Files.readString(entry.resolve("comm")).startsWith("postgres")) {
-                            postgresWait += parse(Files.readString(entry.resolve("schedstat")))[1];
-                        }
-                    } catch (IOException | RuntimeException gone) {
-                        // exited meanwhile
-                    }
-                }
-            }
-            long serviceWait = 0;
-            long writerRun = 0;
-            long writerWait = 0;
-            int writers = 0;
-            try (DirectoryStream<Path> threads = Files.newDirectoryStream(proc.resolve(Long.toString(servicePid))
-                    .resolve("task"))) {
-                for (Path thread : threads) {
-                    try {
-                        long[] stat = parse(Files.readString(thread.resolve("schedstat")));
-                        serviceWait += stat[1];
-                        if (Files.readString(thread.resolve("comm")).startsWith(WRITER_PREFIX)) {
-                            writerRun += stat[0];
-                            writerWait += stat[1];
-                            writers++;
-                        }
-                    } catch (IOException | RuntimeException gone) {
-                        // a thread that ended meanwhile
-                    }
-                }
-            }
-            return new Snapshot(System.nanoTime(), postgresWait, serviceWait, writerRun, writerWait, writers);
-        } catch (IOException | RuntimeException unreadable) {
-            return null;
-        }
     }
 
     /**
