@@ -324,7 +324,7 @@ public final class Report {
     }
 
     private static String pct(double share) {
-        return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.0f %%", share * 100);
+        return Double.isNaN(share) ? "n/a" : f0(share * 100) + " %";
     }
 
     /** A quantile of the writers' histograms: its bucket's upper bound, written as the lag's; past the last (5 s), more. */
