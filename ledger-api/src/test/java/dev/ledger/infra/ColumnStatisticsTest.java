@@ -16,8 +16,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * ANALYZE of the three large tables computes statistics for the columns that statements search by,
  * and none for the columns they only carry (V12): the planner never reads those, and computing them
  * was about a third of each ANALYZE. The searched columns' statistics come from a sample of 3,000
- * rows (statistics target 10, V13) instead of 30,000: every statement on these tables goes by a key
- * or in an index's order.
+ * rows (statistics target 10, V13) instead of 30,000: every statement that searches these tables
+ * goes by a key or in an index's order; those that read a table whole read it whole whatever the plan.
  */
 class ColumnStatisticsTest extends IntegrationTest {
 
