@@ -119,32 +119,36 @@ public final class Load {
     /**
      * Runs one phase: warm-up seconds (not measured), then measured seconds, spread over the given
      * accounts at random (one account = a hot account). onMeasureStart runs (on the caller's thread)
-     * when the measured window begins, e.g. to scrape metrics.
+     * at the end of the warm-up, e.g. to scrape metrics and read counters, and the measured window
+     * opens when it returns: what it costs the machine (a metrics scrape, psql processes and the
+     * server processes they start, a walk over /proc) falls outside the window, as the counters
+     * read around a pgbench phase are read before pgbench starts and after it ends.
      */
     public Result run(String name, List<String> accounts, int connections, double warmupSeconds,
                       double measuredSeconds, Runnable onMeasureStart) throws InterruptedException {
         byte[][] prefixes = accounts.stream().map(this::prefix).toArray(byte[][]::new);
         long phase = PHASES.incrementAndGet();
         long start = System.nanoTime();
-        long measureStart = start + (long) (warmupSeconds * 1e9);
-        long measureEnd = measureStart + (long) (measuredSeconds * 1e9);
+        long warmUpEnd = start + (long) (warmupSeconds * 1e9);
+        Window window = new Window();
         Worker[] workers = new Worker[connections];
         Thread[] threads = new Thread[connections];
         for (int i = 0; i < connections; i++) {
             byte[] keyTag = (runTag + "-" + phase + "-" + i + "-").getBytes(StandardCharsets.US_ASCII);
-            workers[i] = new Worker(prefixes, keyTag, measureStart, measureEnd);
+            workers[i] = new Worker(prefixes, keyTag, window);
             threads[i] = new Thread(workers[i], "load-" + name + "-" + i);
             threads[i].setDaemon(true);
             threads[i].start();
         }
-        long untilMeasure = measureStart - System.nanoTime();
+        long untilMeasure = warmUpEnd - System.nanoTime();
         if (untilMeasure > 0) {
             Thread.sleep(untilMeasure / 1_000_000, (int) (untilMeasure % 1_000_000));
         }
         if (onMeasureStart != null) {
             onMeasureStart.run();
         }
-        long joinDeadline = measureEnd + 15_000_000_000L; // a request may take the read timeout (10 s)
+        window.open(System.nanoTime(), (long) (measuredSeconds * 1e9));
+        long joinDeadline = window.end + 15_000_000_000L; // a request may take the read timeout (10 s)
         for (Thread t : threads) {
             long left = (joinDeadline - System.nanoTime()) / 1_000_000;
             t.join(Math.max(1, left));
@@ -182,11 +186,25 @@ public final class Load {
                 Collections.unmodifiableList(samples), reconnects, afterReconnect);
     }
 
+    /**
+     * The measured window of a phase, opened by the thread that runs it: until then no request is
+     * measured and none stops for its end.
+     */
+    static final class Window {
+        volatile long start = Long.MAX_VALUE;
+        volatile long end = Long.MAX_VALUE;
+
+        /** The end first: a worker that sees the start sees the end that goes with it. */
+        void open(long startNanos, long lengthNanos) {
+            end = startNanos + lengthNanos;
+            start = startNanos;
+        }
+    }
+
     private final class Worker implements Runnable {
         final byte[][] prefixes;
         final byte[] keyTag;
-        final long measureStart;
-        final long measureEnd;
+        final Window window;
         final Histogram histogram = new Histogram();
         /** The measured requests that opened a new connection first (the server had closed the last). */
         final Histogram afterReconnect = new Histogram();
@@ -195,11 +213,10 @@ public final class Load {
         long errors;
         long reconnects;
 
-        Worker(byte[][] prefixes, byte[] keyTag, long measureStart, long measureEnd) {
+        Worker(byte[][] prefixes, byte[] keyTag, Window window) {
             this.prefixes = prefixes;
             this.keyTag = keyTag;
-            this.measureStart = measureStart;
-            this.measureEnd = measureEnd;
+            this.window = window;
         }
 
         @Override
@@ -215,7 +232,7 @@ public final class Load {
             try (HttpConnection connection = new HttpConnection(host, port)) {
                 while (true) {
                     long t0 = System.nanoTime();
-                    if (t0 >= measureEnd || Thread.currentThread().isInterrupted()) {
+                    if (t0 >= window.end || Thread.currentThread().isInterrupted()) {
                         break;
                     }
                     byte[] prefix = prefixes.length == 1 ? prefixes[0] : prefixes[random.nextInt(prefixes.length)];
@@ -249,7 +266,7 @@ public final class Load {
                         } else {
                             consecutiveFailures = 0;
                         }
-                        if (t0 >= measureStart && t1 <= measureEnd) {
+                        if (t0 >= window.start && t1 <= window.end) {
                             histogram.record(t1 - t0);
                             if (connection.reconnects() != reconnectsBefore) {
                                 afterReconnect.record(t1 - t0);

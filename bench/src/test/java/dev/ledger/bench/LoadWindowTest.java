@@ -1,0 +1,84 @@
+package dev.ledger.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a phase does when its measured window begins (the benchmark scrapes the service's metrics
+ * and reads the machine's and PostgreSQL's counters) is not measured: the window opens when that
+ * is done.
+ */
+class LoadWindowTest {
+
+    private static final long SLOW_ANSWER_MILLIS = 200;
+
+    private HttpServer server;
+    private ExecutorService executor;
+    /** While set, every answer takes {@link #SLOW_ANSWER_MILLIS}: the machine busy with the benchmark's own work. */
+    private volatile boolean busy;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        executor = Executors.newFixedThreadPool(4);
+        server.setExecutor(executor);
+        server.createContext("/", exchange -> {
+            try (InputStream body = exchange.getRequestBody()) {
+                body.readAllBytes();
+            }
+            if (busy) {
+                try {
+                    Thread.sleep(SLOW_ANSWER_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] answer = "{}".getBytes();
+            exchange.sendResponseHeaders(201, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    @Test
+    void requests_made_while_the_phase_start_work_runs_are_not_measured() throws InterruptedException {
+        Load load = new Load("127.0.0.1", server.getAddress().getPort(), "Bearer key", "tag", true);
+        long[] startWorkEnded = new long[1];
+
+        Load.Result r = load.run("window", List.of("acc-1"), 2, 0.1, 0.5, () -> {
+            busy = true;
+            try {
+                Thread.sleep(3 * SLOW_ANSWER_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                busy = false;
+                startWorkEnded[0] = System.nanoTime();
+            }
+        });
+
+        assertThat(startWorkEnded[0]).isNotZero();
+        assertThat(r.errors()).isZero();
+        assertThat(r.requests()).isGreaterThan(10);
+        // Both connections sent slow requests while the start work ran; none of them is in the window.
+        assertThat(r.latency().max()).isLessThan(SLOW_ANSWER_MILLIS * 1_000_000 / 2);
+        assertThat(r.latency().count()).isEqualTo(r.requests());
+    }
+}
