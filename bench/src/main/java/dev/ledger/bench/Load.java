@@ -144,10 +144,14 @@ public final class Load {
         if (untilMeasure > 0) {
             Thread.sleep(untilMeasure / 1_000_000, (int) (untilMeasure % 1_000_000));
         }
-        if (onMeasureStart != null) {
-            onMeasureStart.run();
+        try {
+            if (onMeasureStart != null) {
+                onMeasureStart.run();
+            }
+        } finally {
+            // Opened even if the start work failed: the workers stop only at the window's end.
+            window.open(System.nanoTime(), (long) (measuredSeconds * 1e9));
         }
-        window.open(System.nanoTime(), (long) (measuredSeconds * 1e9));
         long joinDeadline = window.end + 15_000_000_000L; // a request may take the read timeout (10 s)
         for (Thread t : threads) {
             long left = (joinDeadline - System.nanoTime()) / 1_000_000;

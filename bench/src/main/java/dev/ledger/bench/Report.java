@@ -389,8 +389,7 @@ public final class Report {
                 + " s meanwhile, as a Prometheus server would, so that the phases' own scrapes find the request path"
                 + " compiled for them too); then " + opt.get("rounds") + " A/B rounds of " + opt.get("phaseSeconds") + " s measured (ledger phases after "
                 + opt.get("warmupSeconds") + " s unmeasured warm-up; the window opens once the metrics are scraped"
-                + " and the counters read, which costs the machine about a third of a second, as pgbench's counters"
-                + " are read before it starts); sweep " + opt.get("sweepSeconds") + " s per client count");
+                + " and the counters read (psql, /proc), as pgbench's counters are read before it starts); sweep " + opt.get("sweepSeconds") + " s per client count");
         row(out, "service settings", "`--ledger.limits.requests-per-second=1000000`: the per-client rate limit (default"
                 + " 5000/s) would otherwise throttle the single benchmark client; everything else default");
         row(out, "total run time", f0(run.totalSeconds) + " s");

@@ -1,6 +1,7 @@
 package dev.ledger.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ class LoadWindowTest {
     private ExecutorService executor;
     /** While set, every answer takes {@link #SLOW_ANSWER_MILLIS}: the machine busy with the benchmark's own work. */
     private volatile boolean busy;
+    private final AtomicLong answered = new AtomicLong();
 
     @BeforeEach
     void start() throws IOException {
@@ -43,6 +46,7 @@ class LoadWindowTest {
                     Thread.currentThread().interrupt();
                 }
             }
+            answered.incrementAndGet();
             byte[] answer = "{}".getBytes();
             exchange.sendResponseHeaders(201, answer.length);
             exchange.getResponseBody().write(answer);
@@ -80,5 +84,24 @@ class LoadWindowTest {
         // Both connections sent slow requests while the start work ran; none of them is in the window.
         assertThat(r.latency().max()).isLessThan(SLOW_ANSWER_MILLIS * 1_000_000 / 2);
         assertThat(r.latency().count()).isEqualTo(r.requests());
+    }
+
+    @Test
+    void the_window_opens_and_the_connections_stop_even_if_the_phase_start_work_fails() throws InterruptedException {
+        Load load = new Load("127.0.0.1", server.getAddress().getPort(), "Bearer key", "tag", true);
+
+        assertThatThrownBy(() -> load.run("failing", List.of("acc-1"), 2, 0.1, 0.3, () -> {
+            throw new IllegalStateException("scrape failed");
+        })).isInstanceOf(IllegalStateException.class);
+
+        // The window (0.3 s) opened when the start work failed: the connections stop sending soon
+        // after. Waits at most 5 s for the server's count to stay put for half a second.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long last = -1;
+        while (answered.get() != last && System.nanoTime() < deadline) {
+            last = answered.get();
+            Thread.sleep(500);
+        }
+        assertThat(answered.get()).isEqualTo(last).isPositive();
     }
 }
