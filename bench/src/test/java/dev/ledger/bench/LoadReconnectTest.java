@@ -2,12 +2,8 @@ package dev.ledger.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,37 +14,26 @@ class LoadReconnectTest {
 
     private static final int CLOSE_EVERY = 4;
 
-    private HttpServer server;
+    private AnsweringServer server;
     private final AtomicLong answered = new AtomicLong();
 
     @BeforeEach
     void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setExecutor(Executors.newFixedThreadPool(2));
-        server.createContext("/", exchange -> {
-            try (InputStream body = exchange.getRequestBody()) {
-                body.readAllBytes();
-            }
+        server = new AnsweringServer(exchange -> {
             if (answered.incrementAndGet() % CLOSE_EVERY == 0) {
                 exchange.getResponseHeaders().set("Connection", "close");
             }
-            byte[] answer = "{}".getBytes();
-            exchange.sendResponseHeaders(201, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
         });
-        server.start();
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        server.close();
     }
 
     @Test
     void requests_after_the_server_closed_the_connection_are_counted_apart() throws InterruptedException {
-        Load load = new Load("127.0.0.1", server.getAddress().getPort(), "Bearer key", "tag", true);
+        Load load = new Load("127.0.0.1", server.port(), "Bearer key", "tag", true);
 
         Load.Result r = load.run("reconnects", List.of("acc-1"), 1, 0.1, 0.5, null);
 
