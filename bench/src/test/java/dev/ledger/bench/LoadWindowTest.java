@@ -76,14 +76,16 @@ class LoadWindowTest {
             throw new IllegalStateException("scrape failed");
         })).isInstanceOf(IllegalStateException.class);
 
-        // The window (0.3 s) opened when the start work failed: the connections stop sending soon
-        // after. Waits at most 5 s for the server's count to stay put for half a second.
+        // The window (0.3 s) opened when the start work failed, so the phase's connection threads
+        // ("load-failing-N") end soon after; each is waited for, 5 s at most in all.
+        List<Thread> connections = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("load-failing-")).toList();
+        assertThat(connections).hasSize(2);
         long deadline = System.nanoTime() + 5_000_000_000L;
-        long last = -1;
-        while (answered.get() != last && System.nanoTime() < deadline) {
-            last = answered.get();
-            Thread.sleep(500);
+        for (Thread connection : connections) {
+            connection.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
         }
-        assertThat(answered.get()).isEqualTo(last).isPositive();
+        assertThat(connections).noneMatch(Thread::isAlive);
+        assertThat(answered.get()).isPositive();
     }
 }
