@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,11 +19,13 @@ import org.junit.jupiter.api.Test;
  */
 class LoadWindowTest {
 
-    private static final long SLOW_ANSWER_MILLIS = 1_000;
+    /** How long the simulated phase-start work (a scrape, psql, a walk over /proc) takes. */
+    private static final long START_WORK_MILLIS = 600;
 
     private AnsweringServer server;
-    /** While set, every answer takes {@link #SLOW_ANSWER_MILLIS}: the machine busy with the benchmark's own work. */
+    /** Set while the start work runs: answers then wait for it to end, as on a machine it keeps busy. */
     private volatile boolean busy;
+    private final CountDownLatch startWorkDone = new CountDownLatch(1);
     private final AtomicLong answered = new AtomicLong();
 
     @BeforeEach
@@ -29,7 +33,9 @@ class LoadWindowTest {
         server = new AnsweringServer(exchange -> {
             if (busy) {
                 try {
-                    Thread.sleep(SLOW_ANSWER_MILLIS);
+                    if (!startWorkDone.await(10, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the start work did not end within 10 s");
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -48,14 +54,18 @@ class LoadWindowTest {
         Load load = new Load("127.0.0.1", server.port(), "Bearer key", "tag", true);
         long[] startWorkEnded = new long[1];
 
-        Load.Result r = load.run("window", List.of("acc-1"), 2, 0.1, 0.5, () -> {
+        // The window (1.5 s) is longer than the start work, so requests held by it would finish
+        // inside a window that had opened before it.
+        Load.Result r = load.run("window", List.of("acc-1"), 2, 0.1, 1.5, () -> {
             busy = true;
             try {
-                Thread.sleep(2 * SLOW_ANSWER_MILLIS);
+                // The start work's duration, simulated: nothing waits on it as a proof.
+                Thread.sleep(START_WORK_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
                 busy = false;
+                startWorkDone.countDown();
                 startWorkEnded[0] = System.nanoTime();
             }
         });
@@ -63,8 +73,8 @@ class LoadWindowTest {
         assertThat(startWorkEnded[0]).isNotZero();
         assertThat(r.errors()).isZero();
         assertThat(r.requests()).isPositive();
-        // Both connections sent slow requests while the start work ran; none of them is in the window.
-        assertThat(r.latency().max()).isLessThan(SLOW_ANSWER_MILLIS * 1_000_000 / 2);
+        // Both connections sent requests that the start work held; none of them is in the window.
+        assertThat(r.latency().max()).isLessThan(START_WORK_MILLIS * 1_000_000 / 2);
         assertThat(r.latency().count()).isEqualTo(r.requests());
     }
 
