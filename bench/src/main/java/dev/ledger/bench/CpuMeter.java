@@ -188,25 +188,25 @@ final class CpuMeter {
         double load = pgbenchPhase ? cores(after.children() - before.children(), seconds)
                 : cores(after.self() - before.self(), seconds);
         double other = Math.max(0, busyCores - postgres - service - load);
-        m.put("seconds", round(seconds, 2));
-        m.put("machineCores", round(allCores, 2));
-        m.put("machineBusyCores", round(busyCores, 2));
-        m.put("postgresCores", round(postgres, 2));
-        m.put("serviceCores", round(service, 2));
+        m.put("seconds", Bench.round(seconds, 2));
+        m.put("machineCores", Bench.round(allCores, 2));
+        m.put("machineBusyCores", Bench.round(busyCores, 2));
+        m.put("postgresCores", Bench.round(postgres, 2));
+        m.put("serviceCores", Bench.round(service, 2));
         if (before.jit() >= 0 && after.jit() >= 0) {
             // Of which the service's JIT compiler threads: still compiling means not warm yet.
-            m.put("serviceJitCores", round(cores(after.jit() - before.jit(), seconds), 3));
+            m.put("serviceJitCores", Bench.round(cores(after.jit() - before.jit(), seconds), 3));
         }
-        m.put("loadGeneratorCores", round(load, 2));
-        m.put("otherCores", round(other, 2));
+        m.put("loadGeneratorCores", Bench.round(load, 2));
+        m.put("otherCores", Bench.round(other, 2));
         if (operationsPerSecond > 0) {
             double perOp = 1000.0 / operationsPerSecond;
-            m.put("postgresMillisPerOp", round(postgres * perOp, 3));
+            m.put("postgresMillisPerOp", Bench.round(postgres * perOp, 3));
             if (!pgbenchPhase) {
-                m.put("serviceMillisPerOp", round(service * perOp, 3));
+                m.put("serviceMillisPerOp", Bench.round(service * perOp, 3));
             }
-            m.put("loadGeneratorMillisPerOp", round(load * perOp, 3));
-            m.put("machineBusyMillisPerOp", round(busyCores * perOp, 3));
+            m.put("loadGeneratorMillisPerOp", Bench.round(load * perOp, 3));
+            m.put("machineBusyMillisPerOp", Bench.round(busyCores * perOp, 3));
         }
         return m;
     }
@@ -248,10 +248,5 @@ final class CpuMeter {
             return new Stat(line.substring(open + 1, close), Long.parseLong(f[1]),
                     Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14]));
         }
-    }
-
-    private static double round(double v, int places) {
-        double scale = Math.pow(10, places);
-        return Math.round(v * scale) / scale;
     }
 }
