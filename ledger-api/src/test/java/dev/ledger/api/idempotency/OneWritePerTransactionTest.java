@@ -126,24 +126,30 @@ class OneWritePerTransactionTest extends IntegrationTest {
             };
         }
 
+        // The driver only asks for unconnected sockets (above) and connects them itself.
+
         @Override
         public Socket createSocket(String host, int port) {
-            throw new UnsupportedOperationException("the driver connects an unconnected socket");
+            throw connectedNotUsed();
         }
 
         @Override
         public Socket createSocket(String host, int port, InetAddress local, int localPort) {
-            throw new UnsupportedOperationException("the driver connects an unconnected socket");
+            throw connectedNotUsed();
         }
 
         @Override
         public Socket createSocket(InetAddress host, int port) {
-            throw new UnsupportedOperationException("the driver connects an unconnected socket");
+            throw connectedNotUsed();
         }
 
         @Override
         public Socket createSocket(InetAddress address, int port, InetAddress local, int localPort) {
-            throw new UnsupportedOperationException("the driver connects an unconnected socket");
+            throw connectedNotUsed();
+        }
+
+        private static UnsupportedOperationException connectedNotUsed() {
+            return new UnsupportedOperationException("the driver connects an unconnected socket");
         }
     }
 }
