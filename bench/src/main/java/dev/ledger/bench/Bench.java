@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The benchmark: the ledger's REST deposits against pgbench on the same PostgreSQL, alternating
@@ -450,6 +451,7 @@ public final class Bench {
         Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag, options.randomKeys);
         Prometheus.Buckets[] before = new Prometheus.Buckets[1];
         WriterTimes.Snapshot[] writerBefore = new WriterTimes.Snapshot[1];
+        AtomicReference<Map<String, Double>> relayBefore = new AtomicReference<>();
         double[] backlog = {Double.NaN};
         CpuMeter.Snapshot[] cpuBefore = new CpuMeter.Snapshot[1];
         WalMeter.Snapshot[] walBefore = new WalMeter.Snapshot[1];
@@ -460,6 +462,7 @@ public final class Bench {
                     backlog[0] = Prometheus.value(text, "ledger_relay_backlog");
                     before[0] = lagBuckets(text);
                     writerBefore[0] = WriterTimes.parse(text);
+                    relayBefore.set(RelayCounters.parse(text));
                 } catch (IOException e) {
                     log("prometheus scrape failed: " + e.getMessage());
                 }
@@ -495,6 +498,14 @@ public final class Bench {
             m.put("lagMeanMillis", diff.count() > 0 ? round(diff.sum() / diff.count() * 1000, 2) : null);
             m.put("lagBuckets", diff.cumulative().entrySet().stream().map(e -> List.of(
                     e.getKey().isInfinite() ? "+Inf" : e.getKey().toString(), e.getValue().longValue())).toList());
+            if (relayBefore.get() != null) {
+                // After the drain: the phase's events have all been through the relay by now.
+                try {
+                    m.put("relay", RelayCounters.usage(relayBefore.get(), RelayCounters.parse(scrapeText())));
+                } catch (IOException e) {
+                    log("prometheus scrape failed: " + e.getMessage());
+                }
+            }
         }
         run.ledgerPhases.add(m);
         log(String.format(Locale.ROOT, "ledger %s c=%d: %.0f deposits/s, p50 %.2f ms, p99 %.2f ms, errors %d%s",
