@@ -490,7 +490,8 @@ public final class Bench {
             m.put("relayBacklogAtStart", (long) backlog[0]);
         }
         if (measureLag && before[0] != null) {
-            Prometheus.Buckets after = drainedLag();
+            String drained = drainedScrape();
+            Prometheus.Buckets after = lagBuckets(drained);
             Prometheus.Buckets diff = after.minus(before[0]);
             m.put("lagEvents", (long) diff.total());
             m.put("lagP50Millis", millis(diff.quantileUpperBound(0.50)));
@@ -498,14 +499,8 @@ public final class Bench {
             m.put("lagMeanMillis", diff.count() > 0 ? round(diff.sum() / diff.count() * 1000, 2) : null);
             m.put("lagBuckets", diff.cumulative().entrySet().stream().map(e -> List.of(
                     e.getKey().isInfinite() ? "+Inf" : e.getKey().toString(), e.getValue().longValue())).toList());
-            if (relayBefore.get() != null) {
-                // After the drain: the phase's events have all been through the relay by now.
-                try {
-                    m.put("relay", RelayCounters.usage(relayBefore.get(), RelayCounters.parse(scrapeText())));
-                } catch (IOException e) {
-                    log("prometheus scrape failed: " + e.getMessage());
-                }
-            }
+            // From the drained scrape: the phase's events have all been through the relay by then.
+            m.put("relay", RelayCounters.usage(relayBefore.get(), RelayCounters.parse(drained)));
         }
         run.ledgerPhases.add(m);
         log(String.format(Locale.ROOT, "ledger %s c=%d: %.0f deposits/s, p50 %.2f ms, p99 %.2f ms, errors %d%s",
@@ -656,21 +651,23 @@ public final class Bench {
         return b;
     }
 
-    Prometheus.Buckets scrapeLag() throws IOException {
-        return lagBuckets(scrapeText());
-    }
-
-    /** Scrapes until _count stops moving (two equal scrapes 300 ms apart), at most 10 s. */
-    Prometheus.Buckets drainedLag() throws Exception {
+    /**
+     * Scrapes until the lag histogram's _count stops moving (two equal scrapes 300 ms apart), at most
+     * 10 s; returns the last scrape, whose other series (the relay's counters) are then drained too.
+     */
+    String drainedScrape() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_WAIT_MILLIS);
-        Prometheus.Buckets last = scrapeLag();
+        String last = scrapeText();
+        double lastCount = lagBuckets(last).count();
         while (System.nanoTime() < deadline) {
             Thread.sleep(300);
-            Prometheus.Buckets next = scrapeLag();
-            if (next.count() == last.count()) {
+            String next = scrapeText();
+            double nextCount = lagBuckets(next).count();
+            if (nextCount == lastCount) {
                 return next;
             }
             last = next;
+            lastCount = nextCount;
         }
         log("read-model lag: _count still moving after " + DRAIN_WAIT_MILLIS + " ms; using the last scrape");
         return last;
