@@ -451,7 +451,7 @@ public final class Bench {
         Load load = new Load("127.0.0.1", options.port, PAYMENTS, runTag, options.randomKeys);
         Prometheus.Buckets[] before = new Prometheus.Buckets[1];
         WriterTimes.Snapshot[] writerBefore = new WriterTimes.Snapshot[1];
-        AtomicReference<Map<String, Double>> relayBefore = new AtomicReference<>();
+        AtomicReference<RelayCounters.Snapshot> relayBefore = new AtomicReference<>();
         double[] backlog = {Double.NaN};
         CpuMeter.Snapshot[] cpuBefore = new CpuMeter.Snapshot[1];
         WalMeter.Snapshot[] walBefore = new WalMeter.Snapshot[1];
@@ -502,12 +502,16 @@ public final class Bench {
             // From the drained scrape: the phase's events have all been through the relay by then.
             m.put("relay", RelayCounters.usage(relayBefore.get(), RelayCounters.parse(drained)));
         }
+        Map<?, ?> relay = m.get("relay") instanceof Map<?, ?> found ? found : Map.of();
         run.ledgerPhases.add(m);
         log(String.format(Locale.ROOT, "ledger %s c=%d: %.0f deposits/s, p50 %.2f ms, p99 %.2f ms, errors %d%s",
                 name, connections, r.perSecond(), r.p50Millis(), r.p99Millis(), r.errors(),
                 (m.containsKey("lagP99Millis") ? ", lag p50 <= " + m.get("lagP50Millis") + " ms, p99 <= "
                         + m.get("lagP99Millis") + " ms" : "")
-                        + (backlog[0] > 0 ? " (relay backlog at start: " + (long) backlog[0] + " events)" : "")));
+                        + (backlog[0] > 0 ? " (relay backlog at start: " + (long) backlog[0] + " events)" : "")
+                        + (relay.get("rounds") != null ? ", relay rounds " + relay.get("rounds") + " (over 50 ms: "
+                                + relay.get("rounds_over_50ms") + ", slowest <= " + relay.get("round_max_le_ms") + " ms)"
+                                : "")));
         if (!r.errorSamples().isEmpty()) {
             log("first errors: " + r.errorSamples());
         }

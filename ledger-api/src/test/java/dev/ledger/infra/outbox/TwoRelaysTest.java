@@ -93,6 +93,9 @@ class TwoRelaysTest extends IntegrationTest {
     private RelayWorker worker;
 
     @Autowired
+    private RelayMetrics relayMetrics;
+
+    @Autowired
     private ProjectionMetrics metrics;
 
     @Test
@@ -288,7 +291,7 @@ class TwoRelaysTest extends IntegrationTest {
                 RelayProperties properties = batch == 0 ? relayProperties
                         : new RelayProperties(true, batch, relayProperties.pollInterval(), relayProperties.linger());
                 LedgerProjector consumer = handled.size() == STALLING_RELAY ? stalling(projector) : projector;
-                OutboxRelay relay = new OutboxRelay(outboxStore, consumer, transactionManager, properties);
+                OutboxRelay relay = new OutboxRelay(outboxStore, consumer, transactionManager, properties, relayMetrics);
                 AtomicLong rows = new AtomicLong();
                 handled.add(rows);
                 loops.add(threads.submit(() -> {

@@ -32,13 +32,15 @@ public class OutboxRelay {
     private final LedgerProjector consumer;
     private final TransactionTemplate transactions;
     private final int batchSize;
+    private final RelayMetrics metrics;
 
     OutboxRelay(OutboxStore outbox, LedgerProjector consumer, PlatformTransactionManager transactions,
-                RelayProperties properties) {
+                RelayProperties properties, RelayMetrics metrics) {
         this.outbox = outbox;
         this.consumer = consumer;
         this.transactions = new TransactionTemplate(transactions);
         this.batchSize = properties.batchSize();
+        this.metrics = metrics;
     }
 
     /**
@@ -48,9 +50,10 @@ public class OutboxRelay {
      * trip, so a delivery and its removal commit together or not at all. A batch that cannot be
      * applied that way (a gap, a held event, a failing row) rolls that transaction back and is
      * delivered again by a careful round, whose consumer commits on its own, unit by unit, and parks
-     * what fails.
+     * what fails. A round that delivered rows is timed ({@link RelayMetrics}).
      */
     public int relayOnce() {
+        long start = System.nanoTime();
         List<Instant> accepted = new ArrayList<>();
         Integer handled;
         try {
@@ -73,9 +76,16 @@ public class OutboxRelay {
             handled = CAREFULLY;
         }
         if (handled != null && handled == CAREFULLY) {
-            return relayCarefully();
+            int carefully = relayCarefully();
+            if (carefully > 0) {
+                metrics.round(System.nanoTime() - start, carefully, true);
+            }
+            return carefully;
         }
         consumer.applied(accepted);
+        if (handled != null && handled > 0) {
+            metrics.round(System.nanoTime() - start, handled, false);
+        }
         return handled == null ? 0 : handled;
     }
 
