@@ -42,9 +42,13 @@ public final class Load {
         this.randomKeys = randomKeys;
     }
 
+    /**
+     * A phase's figures; {@code windowStartNanos} is when its measured window opened
+     * ({@link System#nanoTime()}): after the phase-start work had returned.
+     */
     public record Result(String name, int connections, double seconds, long requests, long errors,
                          Histogram latency, List<String> errorSamples, long reconnects,
-                         Histogram afterReconnect) {
+                         Histogram afterReconnect, long windowStartNanos) {
 
         public double perSecond() {
             return seconds <= 0 ? 0 : requests / seconds;
@@ -187,7 +191,7 @@ public final class Load {
             }
         }
         return new Result(name, connections, measuredSeconds, requests, errors, all,
-                Collections.unmodifiableList(samples), reconnects, afterReconnect);
+                Collections.unmodifiableList(samples), reconnects, afterReconnect, window.start);
     }
 
     /**

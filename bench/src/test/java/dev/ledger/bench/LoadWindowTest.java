@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,19 +21,23 @@ import org.junit.jupiter.api.Test;
  */
 class LoadWindowTest {
 
-    /** How long the simulated phase-start work (a scrape, psql, a walk over /proc) takes. */
-    private static final long START_WORK_MILLIS = 600;
-
     private AnsweringServer server;
     /** Set while the start work runs: answers then wait for it to end, as on a machine it keeps busy. */
     private volatile boolean busy;
+    /** Counted down by each request the start work holds: it lasts until both connections have one. */
+    private final CountDownLatch held = new CountDownLatch(2);
+    /** When the server received each request it held. */
+    private final Queue<Long> heldReceived = new ConcurrentLinkedQueue<>();
     private final CountDownLatch startWorkDone = new CountDownLatch(1);
     private final AtomicLong answered = new AtomicLong();
 
     @BeforeEach
     void start() throws IOException {
         server = new AnsweringServer(exchange -> {
+            long received = System.nanoTime();
             if (busy) {
+                heldReceived.add(received);
+                held.countDown();
                 try {
                     if (!startWorkDone.await(10, TimeUnit.SECONDS)) {
                         throw new IllegalStateException("the start work did not end within 10 s");
@@ -54,28 +60,29 @@ class LoadWindowTest {
         Load load = new Load("127.0.0.1", server.port(), "Bearer key", "tag", true);
         long[] startWorkEnded = new long[1];
 
-        // The window (1.5 s) is longer than the start work, so requests held by it would finish
-        // inside a window that had opened before it.
-        Load.Result r = load.run("window", List.of("acc-1"), 2, 0.1, 1.5, () -> {
+        Load.Result r = load.run("window", List.of("acc-1"), 2, 0.1, 0.5, () -> {
             busy = true;
             try {
-                // The start work's duration, simulated: nothing waits on it as a proof.
-                Thread.sleep(START_WORK_MILLIS);
+                // The start work lasts until each connection has sent a request that it holds.
+                if (!held.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("no request from each connection within 10 s");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                startWorkEnded[0] = System.nanoTime();
                 busy = false;
                 startWorkDone.countDown();
-                startWorkEnded[0] = System.nanoTime();
             }
         });
 
-        assertThat(startWorkEnded[0]).isNotZero();
         assertThat(r.errors()).isZero();
         assertThat(r.requests()).isPositive();
-        // Both connections sent requests that the start work held; none of them is in the window.
-        assertThat(r.latency().max()).isLessThan(START_WORK_MILLIS * 1_000_000 / 2);
         assertThat(r.latency().count()).isEqualTo(r.requests());
+        // Both connections sent a request that the start work held, before it ended ...
+        assertThat(heldReceived).hasSize(2).allMatch(received -> received < startWorkEnded[0]);
+        // ... and the window, which measures only requests sent after it opened, opened after that.
+        assertThat(r.windowStartNanos()).isGreaterThanOrEqualTo(startWorkEnded[0]);
     }
 
     @Test
