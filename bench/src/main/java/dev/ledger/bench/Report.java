@@ -193,6 +193,48 @@ public final class Report {
         return phases;
     }
 
+    /**
+     * The A/B phases, pgbench's and the ledger's, one row each; a ledger phase also says how many of
+     * its relay rounds took over 50 ms, of how many (from the round histogram, when the service has it).
+     */
+    static String abTable(Run run) {
+        StringBuilder out = new StringBuilder();
+        out.append("| phase | what | throughput/s | p50 ms | p99 ms | errors | lag p50 | lag p99 | relay rounds over 50 ms | relay backlog at start |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> m : abPhases(run)) {
+            if (m.containsKey("tps")) {
+                out.append("| ").append(m.get("name")).append(" | pgbench c=").append(m.get("clients")).append(" | ")
+                        .append(f0(num(m.get("tps")))).append(" tps | ")
+                        .append(m.containsKey("p50Millis") ? f2(num(m.get("p50Millis"))) + " (avg " : "avg ")
+                        .append(f2(num(m.get("latencyAverageMillis")))).append(m.containsKey("p50Millis") ? ")" : "")
+                        .append(" | ").append(m.containsKey("p99Millis") ? f2(num(m.get("p99Millis"))) : "")
+                        .append(" | ").append(m.get("failed")).append(" failed | | | | |\n");
+                continue;
+            }
+            out.append("| ").append(m.get("name")).append(" | ledger c=").append(m.get("connections")).append(' ')
+                    .append(String.valueOf(m.get("name")).contains("hot") ? "hot" : "spread").append(" | ")
+                    .append(f0(num(m.get("perSecond")))).append(" | ").append(f2(num(m.get("p50Millis"))))
+                    .append(" | ").append(f2(num(m.get("p99Millis")))).append(" | ").append(m.get("errors"))
+                    .append(" | ").append(lagCell(m.get("lagP50Millis"))).append(" | ")
+                    .append(lagCell(m.get("lagP99Millis"))).append(" | ")
+                    .append(slowRoundsCell(m.get("relay"))).append(" | ")
+                    .append(m.get("relayBacklogAtStart") == null ? "" : run.polluted(m)
+                            ? "**" + f0(num(m.get("relayBacklogAtStart"))) + "**" : f0(num(m.get("relayBacklogAtStart"))))
+                    .append(" |\n");
+        }
+        return out.append('\n').toString();
+    }
+
+    /** "3 of 1,686 (slowest <= 75 ms)"; empty when the phase has no round figures. */
+    static String slowRoundsCell(Object relay) {
+        if (!(relay instanceof Map<?, ?> r) || r.get("rounds") == null || r.get("rounds_over_50ms") == null) {
+            return "";
+        }
+        Object slowest = r.get("round_max_le_ms");
+        return f0(num(r.get("rounds_over_50ms"))) + " of " + f0(num(r.get("rounds")))
+                + (slowest == null ? "" : " (slowest <= " + f0(num(slowest)) + " ms)");
+    }
+
     /** How the warm-up ended: the share of a core its last slice's JIT used, and whether that is settled. */
     static String jitSettled(Run run) {
         if (Double.isNaN(run.warmUpLastJitCores)) {
@@ -397,30 +439,7 @@ public final class Report {
 
         out.append("### Summary\n\n").append(summaryTable(run)).append('\n');
 
-        out.append("### A/B measurements (alternating on the same PostgreSQL)\n\n");
-        out.append("| phase | what | throughput/s | p50 ms | p99 ms | errors | lag p50 | lag p99 | relay backlog at start |\n")
-                .append("|---|---|---|---|---|---|---|---|---|\n");
-        for (Map<String, Object> m : abPhases(run)) {
-            if (m.containsKey("tps")) {
-                out.append("| ").append(m.get("name")).append(" | pgbench c=").append(m.get("clients")).append(" | ")
-                        .append(f0(num(m.get("tps")))).append(" tps | ")
-                        .append(m.containsKey("p50Millis") ? f2(num(m.get("p50Millis"))) + " (avg " : "avg ")
-                        .append(f2(num(m.get("latencyAverageMillis")))).append(m.containsKey("p50Millis") ? ")" : "")
-                        .append(" | ").append(m.containsKey("p99Millis") ? f2(num(m.get("p99Millis"))) : "")
-                        .append(" | ").append(m.get("failed")).append(" failed | | | |\n");
-                continue;
-            }
-            out.append("| ").append(m.get("name")).append(" | ledger c=").append(m.get("connections")).append(' ')
-                    .append(String.valueOf(m.get("name")).contains("hot") ? "hot" : "spread").append(" | ")
-                    .append(f0(num(m.get("perSecond")))).append(" | ").append(f2(num(m.get("p50Millis"))))
-                    .append(" | ").append(f2(num(m.get("p99Millis")))).append(" | ").append(m.get("errors"))
-                    .append(" | ").append(lagCell(m.get("lagP50Millis"))).append(" | ")
-                    .append(lagCell(m.get("lagP99Millis"))).append(" | ")
-                    .append(m.get("relayBacklogAtStart") == null ? "" : run.polluted(m)
-                            ? "**" + f0(num(m.get("relayBacklogAtStart"))) + "**" : f0(num(m.get("relayBacklogAtStart"))))
-                    .append(" |\n");
-        }
-        out.append('\n');
+        out.append("### A/B measurements (alternating on the same PostgreSQL)\n\n").append(abTable(run));
 
         out.append(writerTable(abPhases(run)));
         out.append(cpuTable(run));
@@ -516,6 +535,10 @@ public final class Report {
                 .append("- **deep vs shallow**: one connection, alternating blocks of deposits on a 10-event account ")
                 .append("and on `deep-000001` (seeded with 100,000 deposits): the cost of an account's history length ")
                 .append("on a command.\n")
+                .append("- **relay rounds over 50 ms**: of the relay's rounds that delivered rows during the phase ")
+                .append("(`ledger_relay_round_seconds`, from its start to its commit), those that took over 50 ms, and ")
+                .append("the bucket of the slowest: a lag tail with none is a relay that waited to run, one with some ")
+                .append("is rounds held up (on this project's machines, by the disk: see the analysis, round 25).\n")
                 .append("- **relay backlog at start**: `ledger_relay_backlog` when the phase's measured window began. ")
                 .append("A seed cut short by its time limit leaves events the service's relay is still delivering; a ")
                 .append("phase that starts with more than 1,000 such events (bold; a few in flight are normal under load) competes with it, and those events' lag (counted from ")

@@ -166,6 +166,28 @@ class ReportTest {
     }
 
     @Test
+    void theAbTableSaysHowManyOfEachLedgerPhasesRelayRoundsTookOver50Ms() {
+        Run run = new Run();
+        run.pgbenchPhases.add(new LinkedHashMap<>(Map.of("name", "ab-1", "clients", 8, "tps", 2434.1,
+                "latencyAverageMillis", 3.287, "failed", 0)));
+        Map<String, Object> relay = new LinkedHashMap<>(Map.of("deliveries_careful", 0L, "rounds", 1686L,
+                "rounds_over_50ms", 3L, "round_mean_ms", 3.85, "round_max_le_ms", 75.0));
+        Map<String, Object> phase = new LinkedHashMap<>(Map.of("name", "ab-spread-1", "connections", 8,
+                "perSecond", 2611.2, "p50Millis", 2.7, "p99Millis", 9.76, "errors", 0L, "lagP50Millis", 10.0,
+                "lagP99Millis", 75.0, "relay", relay));
+        run.ledgerPhases.add(phase);
+
+        assertThat(Report.abTable(run)).contains("| relay rounds over 50 ms | relay backlog at start |")
+                .contains("| 0 failed | | | | |")
+                .contains("| ab-spread-1 | ledger c=8 spread | 2,611 | 2.70 | 9.76 | 0 | <= 10 ms | <= 75 ms"
+                        + " | 3 of 1,686 (slowest <= 75 ms) |  |");
+        relay.put("round_max_le_ms", null);
+        assertThat(Report.abTable(run)).contains("| <= 75 ms | 3 of 1,686 |  |");
+        phase.put("relay", Map.of("deliveries_careful", 0L));
+        assertThat(Report.abTable(run)).as("a service without the round histogram").contains("| <= 75 ms |  |  |");
+    }
+
+    @Test
     void theWarmUpSaysWhetherTheJitHadSettled() {
         Run run = new Run();
         assertThat(Report.jitSettled(run)).isEqualTo("the JIT's threads not measured");
