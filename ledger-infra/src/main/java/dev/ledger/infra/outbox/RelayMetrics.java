@@ -1,10 +1,10 @@
 package dev.ledger.infra.outbox;
 
+import dev.ledger.infra.projection.ProjectionMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -20,24 +20,20 @@ public class RelayMetrics {
 
     private static final Logger log = LoggerFactory.getLogger(RelayMetrics.class);
 
-    /** Fixed buckets (as the lag's), so that a scraper can diff two scrapes. */
-    private static final Duration[] ROUND_BUCKETS = LongStream.of(
-                    1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000)
-            .mapToObj(Duration::ofMillis).toArray(Duration[]::new);
-
     static final Duration SLOW_ROUND = Duration.ofMillis(200);
     static final Duration SLOW_LOG_INTERVAL = Duration.ofSeconds(10);
 
     private final Timer rounds;
     private final Object slowLog = new Object();
-    private long lastSlowLogNanos;
-    private boolean slowLogged;
+    /** Set back one interval at the start, so that the first slow round is logged. */
+    private long lastSlowLogNanos = System.nanoTime() - SLOW_LOG_INTERVAL.toNanos();
     private long slowUnlogged;
 
     RelayMetrics(MeterRegistry registry) {
         rounds = Timer.builder("ledger.relay.round")
                 .description("Relay rounds that delivered rows, from the round's start to its commit")
-                .serviceLevelObjectives(ROUND_BUCKETS)
+                // The lag's fixed buckets: a scraper can diff two scrapes, and read both on one scale.
+                .serviceLevelObjectives(ProjectionMetrics.lagBuckets())
                 .register(registry);
     }
 
@@ -50,11 +46,10 @@ public class RelayMetrics {
         long now = System.nanoTime();
         long skipped;
         synchronized (slowLog) {
-            if (slowLogged && now - lastSlowLogNanos < SLOW_LOG_INTERVAL.toNanos()) {
+            if (now - lastSlowLogNanos < SLOW_LOG_INTERVAL.toNanos()) {
                 slowUnlogged++;
                 return;
             }
-            slowLogged = true;
             lastSlowLogNanos = now;
             skipped = slowUnlogged;
             slowUnlogged = 0;

@@ -14,6 +14,10 @@ import org.springframework.stereotype.Component;
 @Component
 public class ProjectionMetrics {
 
+    /**
+     * The lag's fixed buckets, 1 ms to 10 s; the relay's round timer uses them too, so that a round
+     * and the lag it causes read on one scale.
+     */
     private static final Duration[] LAG_BUCKETS = LongStream.of(
                     1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000)
             .mapToObj(Duration::ofMillis).toArray(Duration[]::new);
@@ -23,6 +27,11 @@ public class ProjectionMetrics {
     private final Counter outOfOrder;
     private final Counter careful;
     private final Timer lag;
+
+    /** {@link #LAG_BUCKETS}, a copy. */
+    public static Duration[] lagBuckets() {
+        return LAG_BUCKETS.clone();
+    }
 
     ProjectionMetrics(MeterRegistry registry) {
         duplicates = Counter.builder("ledger.projection.duplicates.dropped")
