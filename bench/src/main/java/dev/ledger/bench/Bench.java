@@ -157,7 +157,25 @@ public final class Bench {
         env.put("jit", Procs.psql("postgres", "show jit"));
         env.put("max_connections", Procs.psql("postgres", "show max_connections"));
         env.put("pgbench", command(List.of("pgbench", "--version")));
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (Files.isReadable(cpuinfo)) {
+            env.put("cpuModel", Machine.cpu(Files.readString(cpuinfo)));
+        }
+        // Before anything else loads the machine; in bench/target, and whether that is the
+        // filesystem PostgreSQL's data directory (and so its WAL, unless moved) is on.
+        env.put("syncWrite", Machine.syncTimes(target, Machine.SYNCS_MAX, Machine.SYNC_SECONDS_MAX).toMap());
+        env.put("syncWriteOnPostgresFilesystem", sameFilesystem(target,
+                Procs.psql("postgres", "show data_directory")));
         log("environment: " + env);
+    }
+
+    /** Whether both paths are on one filesystem; null when the second cannot be looked at from here. */
+    static Boolean sameFilesystem(Path here, String there) {
+        try {
+            return Files.getFileStore(here).equals(Files.getFileStore(Path.of(there)));
+        } catch (IOException | RuntimeException unknown) {
+            return null;
+        }
     }
 
     String command(List<String> cmd) {

@@ -67,6 +67,20 @@ public final class Report {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
     }
 
+    /**
+     * The environment's timed 8 kB writes with their flush ({@link Machine#syncTimes}): a commit's
+     * floor on this disk, for pgbench's every transaction and the ledger's every write group.
+     */
+    static String syncCell(Map<?, ?> sync, Object onPostgresFilesystem) {
+        String where = Boolean.TRUE.equals(onPostgresFilesystem) ? "on the filesystem of PostgreSQL's data directory"
+                : Boolean.FALSE.equals(onPostgresFilesystem) ? "**not** on the filesystem of PostgreSQL's data directory"
+                : "PostgreSQL's data directory not looked at from here";
+        return "an 8 kB write and its fdatasync (a WAL flush's system calls, before the run loads the machine): median "
+                + f0(num(sync.get("medianMicros"))) + " µs, p99 " + f0(num(sync.get("p99Micros"))) + " µs ("
+                + f0(num(sync.get("writes"))) + " writes in at most " + f0(Machine.SYNC_SECONDS_MAX)
+                + " s, in `bench/target`, " + where + ")";
+    }
+
     static String verdict(boolean measured, boolean ok) {
         return !measured ? NOT_MEASURED : ok ? MET : NOT_MET;
     }
@@ -408,6 +422,12 @@ public final class Report {
         row(out, "commit", env.get("gitCommit") + (Boolean.TRUE.equals(env.get("gitDirty")) ? " (uncommitted changes)" : ""));
         row(out, "date", run.startedAt);
         row(out, "CPU cores (nproc)", env.get("nproc") + " (shared by PostgreSQL, the service, pgbench and the load generator)");
+        if (env.get("cpuModel") instanceof String cpu) {
+            row(out, "CPU (`/proc/cpuinfo`)", cpu);
+        }
+        if (env.get("syncWrite") instanceof Map<?, ?> sync) {
+            row(out, "the disk's flush", syncCell(sync, env.get("syncWriteOnPostgresFilesystem")));
+        }
         row(out, "PostgreSQL", env.get("postgresql") + ", fsync=" + env.get("fsync") + ", synchronous_commit="
                 + env.get("synchronous_commit") + ", shared_buffers=" + env.get("shared_buffers")
                 + (env.containsKey("max_wal_size") ? ", max_wal_size=" + env.get("max_wal_size") : "")

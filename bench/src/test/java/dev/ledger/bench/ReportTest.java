@@ -63,6 +63,27 @@ class ReportTest {
     }
 
     @Test
+    void theCpuAndTheDisksFlushAreStatedWhenMeasured() {
+        Run run = new Run();
+        run.environment.putAll(Map.of("cpuModel", "Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz)",
+                "syncWrite", Map.of("writes", 7_950, "medianMicros", 118.4, "p99Micros", 201.6),
+                "syncWriteOnPostgresFilesystem", true));
+        assertThat(Report.generated(run))
+                .contains("| CPU (`/proc/cpuinfo`) | Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz) |")
+                .contains("| the disk's flush | an 8 kB write and its fdatasync (a WAL flush's system calls, before the"
+                        + " run loads the machine): median 118 µs, p99 202 µs (7,950 writes in at most 1 s, in"
+                        + " `bench/target`, on the filesystem of PostgreSQL's data directory) |");
+
+        Run elsewhere = new Run();
+        elsewhere.environment.put("syncWrite", Map.of("writes", 10, "medianMicros", 5.0, "p99Micros", 9.0));
+        elsewhere.environment.put("syncWriteOnPostgresFilesystem", false);
+        assertThat(Report.generated(elsewhere)).contains("`bench/target`, **not** on the filesystem of PostgreSQL's")
+                .doesNotContain("| CPU (`/proc/cpuinfo`) |");
+        // Results from before the reading have neither row.
+        assertThat(Report.generated(new Run())).doesNotContain("the disk's flush").doesNotContain("/proc/cpuinfo");
+    }
+
+    @Test
     void theServicesJvmOptionsAreStated() {
         Run run = new Run();
         run.environment.putAll(Map.of("java", "OpenJDK 17", "serviceJvmOptions", "-XX:+UseParallelGC -Dx=y"));
