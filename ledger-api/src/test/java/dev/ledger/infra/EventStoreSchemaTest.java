@@ -207,24 +207,12 @@ class EventStoreSchemaTest extends IntegrationTest {
         assertThat(reply.status()).as(reply.body()).isEqualTo(201);
     }
 
-    private static long sequenceLastValue() throws SQLException {
-        try (Connection connection = TestDatabase.get().connect();
-             PreparedStatement query = connection.prepareStatement(
-                     "select last_value from domain_event_entry_global_index_seq");
-             ResultSet row = query.executeQuery()) {
-            row.next();
-            return row.getLong(1);
-        }
+    private static long sequenceLastValue() {
+        return TestDatabase.get().queryLong("select last_value from domain_event_entry_global_index_seq");
     }
 
-    private static long maxGlobalIndex() throws SQLException {
-        try (Connection connection = TestDatabase.get().connect();
-             PreparedStatement query = connection.prepareStatement(
-                     "select coalesce(max(global_index), 0) from domain_event_entry");
-             ResultSet row = query.executeQuery()) {
-            row.next();
-            return row.getLong(1);
-        }
+    private static long maxGlobalIndex() {
+        return TestDatabase.get().queryLong("select coalesce(max(global_index), 0) from domain_event_entry");
     }
 
     private static Map<String, String> columnTypes(String sql) throws SQLException {

@@ -135,11 +135,7 @@ class PipelineTest {
     }
 
     private static int backendPid(Connection connection) throws Exception {
-        try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("select pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return (int) TestDatabase.queryLong(connection, "select pg_backend_pid()");
     }
 
     /** Waits (bounded) until the backend {@code pid} waits for an advisory lock. */

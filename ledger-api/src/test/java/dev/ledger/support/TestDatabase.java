@@ -2,6 +2,8 @@ package dev.ledger.support;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDateTime;
@@ -63,6 +65,33 @@ public final class TestDatabase {
     /** A new connection of the test's own, outside the service's pool. */
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(url, credentials(user, password));
+    }
+
+    /**
+     * The first column of a query's first row (a count, say), on a connection of its own in
+     * autocommit, so it sees what has committed by then; parameters bound in order.
+     */
+    public long queryLong(String sql, Object... parameters) {
+        try (Connection connection = connect()) {
+            return queryLong(connection, sql, parameters);
+        } catch (SQLException failure) {
+            throw new IllegalStateException(sql, failure);
+        }
+    }
+
+    /** As {@link #queryLong(String, Object...)}, on the given connection (in its transaction, if any). */
+    public static long queryLong(Connection connection, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                query.setObject(i + 1, parameters[i]);
+            }
+            try (ResultSet row = query.executeQuery()) {
+                if (!row.next()) {
+                    throw new IllegalStateException("no row: " + sql);
+                }
+                return row.getLong(1);
+            }
+        }
     }
 
     private static TestDatabase start() {

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -94,17 +93,8 @@ class SnapshotTest extends IntegrationTest {
     }
 
     private static long snapshotCount(String account) {
-        try (Connection connection = TestDatabase.get().connect();
-             PreparedStatement query = connection.prepareStatement(
-                     "select count(*) from snapshot_event_entry where aggregate_identifier = ?")) {
-            query.setString(1, account);
-            try (ResultSet row = query.executeQuery()) {
-                row.next();
-                return row.getLong(1);
-            }
-        } catch (SQLException failure) {
-            throw new IllegalStateException(failure);
-        }
+        return TestDatabase.get().queryLong("select count(*) from snapshot_event_entry where aggregate_identifier = ?",
+                account);
     }
 
     private static long balanceAfter(String account, long sequenceNumber) throws Exception {

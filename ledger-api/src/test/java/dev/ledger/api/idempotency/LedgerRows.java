@@ -59,14 +59,7 @@ final class LedgerRows {
     }
 
     static long count(String sql, Object... parameters) {
-        try (Connection connection = TestDatabase.get().connect();
-             PreparedStatement query = prepare(connection, sql, parameters);
-             ResultSet row = query.executeQuery()) {
-            row.next();
-            return row.getLong(1);
-        } catch (SQLException failure) {
-            throw new IllegalStateException(sql, failure);
-        }
+        return TestDatabase.get().queryLong(sql, parameters);
     }
 
     static int update(String sql, Object... parameters) {

@@ -9,7 +9,6 @@ import dev.ledger.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +31,7 @@ class RelayRoundMetricsTest extends IntegrationTest {
 
         try (Connection lock = TestDatabase.get().connect()) {
             lock.setAutoCommit(false);
-            int pid = number(lock, "select pg_backend_pid()");
+            int pid = (int) TestDatabase.queryLong(lock, "select pg_backend_pid()");
             try (PreparedStatement row = lock.prepareStatement(
                     "select version from account_balance where account_id = ? for update")) {
                 row.setString(1, account);
@@ -47,7 +46,7 @@ class RelayRoundMetricsTest extends IntegrationTest {
             Poll.until("a relay round waiting for the read-model row's lock", Duration.ofSeconds(20),
                     () -> countBlockedBy(pid), blocked -> blocked > 0);
             // The server, not this thread, holds the round up a quarter of a second more.
-            number(lock, "select 1 from pg_sleep(0.25)");
+            TestDatabase.queryLong(lock, "select 1 from pg_sleep(0.25)");
             lock.commit();
         }
         Projections.awaitSettled();
@@ -66,23 +65,7 @@ class RelayRoundMetricsTest extends IntegrationTest {
     }
 
     private static int countBlockedBy(int pid) {
-        try (Connection c = TestDatabase.get().connect();
-             PreparedStatement q = c.prepareStatement(
-                     "select count(*) from pg_stat_activity where ? = any(pg_blocking_pids(pid))")) {
-            q.setInt(1, pid);
-            try (ResultSet rs = q.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static int number(Connection c, String sql) throws SQLException {
-        try (PreparedStatement q = c.prepareStatement(sql); ResultSet rs = q.executeQuery()) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return (int) TestDatabase.get().queryLong(
+                "select count(*) from pg_stat_activity where ? = any(pg_blocking_pids(pid))", pid);
     }
 }

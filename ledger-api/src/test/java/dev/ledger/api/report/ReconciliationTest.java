@@ -11,7 +11,6 @@ import dev.ledger.support.TestDatabase;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -185,14 +184,7 @@ class ReconciliationTest extends IntegrationTest {
     }
 
     private static long count(String sql) {
-        try (Connection connection = TestDatabase.get().connect();
-             PreparedStatement query = connection.prepareStatement(sql);
-             ResultSet row = query.executeQuery()) {
-            row.next();
-            return row.getLong(1);
-        } catch (SQLException failure) {
-            throw new IllegalStateException(sql, failure);
-        }
+        return TestDatabase.get().queryLong(sql);
     }
 
     private static LedgerCommand.Result runBatch() throws IOException, InterruptedException {

@@ -1,10 +1,6 @@
 package dev.ledger.api.security;
 
 import dev.ledger.support.TestDatabase;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 
 /** Counts rows in the service's tables over a connection of the test's own, to see what a request wrote. */
 final class LedgerTables {
@@ -38,18 +34,7 @@ final class LedgerTables {
     }
 
     static long count(String sql, Object... parameters) {
-        try (Connection connection = TestDatabase.get().connect();
-             PreparedStatement query = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                query.setObject(i + 1, parameters[i]);
-            }
-            try (ResultSet rows = query.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        } catch (SQLException failure) {
-            throw new IllegalStateException(failure);
-        }
+        return TestDatabase.get().queryLong(sql, parameters);
     }
 
     /** What had been written at one moment. */

@@ -1,10 +1,6 @@
 package dev.ledger.api.transfer;
 
 import dev.ledger.support.TestDatabase;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 
 /** What the service wrote, read straight from its tables over a connection of the test's own. */
 final class Rows {
@@ -35,17 +31,6 @@ final class Rows {
     }
 
     static long count(String sql, Object... parameters) {
-        try (Connection connection = TestDatabase.get().connect();
-             PreparedStatement query = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                query.setObject(i + 1, parameters[i]);
-            }
-            try (ResultSet row = query.executeQuery()) {
-                row.next();
-                return row.getLong(1);
-            }
-        } catch (SQLException failure) {
-            throw new IllegalStateException(sql, failure);
-        }
+        return TestDatabase.get().queryLong(sql, parameters);
     }
 }

@@ -342,9 +342,6 @@ class PendingQueryPlanTest extends IntegrationTest {
     }
 
     private static long number(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return TestDatabase.queryLong(connection, sql);
     }
 }
