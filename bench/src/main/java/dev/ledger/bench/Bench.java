@@ -161,11 +161,14 @@ public final class Bench {
         if (Files.isReadable(cpuinfo)) {
             env.put("cpuModel", Machine.cpu(Files.readString(cpuinfo)));
         }
-        // Before anything else loads the machine; in bench/target, and whether that is the
-        // filesystem PostgreSQL's data directory (and so its WAL, unless moved) is on.
+        // Before anything else loads the machine. The flush in bench/target, and whether that is
+        // the filesystem PostgreSQL's data directory (and so its WAL, unless moved) is on.
         env.put("syncWrite", Machine.syncTimes(target, Machine.SYNCS_MAX, Machine.SYNC_SECONDS_MAX).toMap());
         env.put("syncWriteOnPostgresFilesystem", sameFilesystem(target,
                 Procs.psql("postgres", "show data_directory")));
+        env.put("loopbackRoundTrip", Machine.loopbackRoundTrips(Machine.ROUND_TRIPS_MAX,
+                Machine.ROUND_TRIP_SECONDS_MAX).toMap());
+        env.put("cpuMitigations", Machine.mitigations(Path.of("/sys/devices/system/cpu/vulnerabilities")));
         log("environment: " + env);
     }
 

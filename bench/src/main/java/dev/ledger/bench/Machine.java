@@ -1,6 +1,11 @@
 package dev.ledger.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,13 +15,16 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
- * What kind of machine a run had, beyond its core count: the CPU as the kernel names it, and how
- * long the disk takes to make an 8 kB write durable. The second decides much of the ratio to
- * pgbench: pgbench pays a flush per transaction, the ledger one per write group, so where a flush
- * is cheap the two are compared on CPU per operation, and where it is dear on how many operations
- * share a flush.
+ * What kind of machine a run had, beyond its core count: the CPU as the kernel names it (and the
+ * kernel's mitigations for it), how long the disk takes to make an 8 kB write durable, and how long
+ * a one-byte round trip between two threads over loopback TCP takes. The last two decide much of
+ * the ratio to pgbench: pgbench pays a flush per transaction and seven round trips between its
+ * client and its server process, the ledger a flush and a round trip per write group, so where
+ * both are cheap the two are compared on the CPU the rest of an operation costs.
  */
 final class Machine {
 
@@ -27,6 +35,11 @@ final class Machine {
     /** At most this many timed writes, and at most {@link #SYNC_SECONDS_MAX} seconds of them. */
     static final int SYNCS_MAX = 20_000;
     static final double SYNC_SECONDS_MAX = 1.0;
+    /** At most this many timed round trips, and at most {@link #ROUND_TRIP_SECONDS_MAX} seconds of them. */
+    static final int ROUND_TRIPS_MAX = 100_000;
+    static final double ROUND_TRIP_SECONDS_MAX = 1.0;
+    /** The longest the echoing thread is waited for once the round trips are done. */
+    static final long ECHO_JOIN_MILLIS = 5_000;
 
     private Machine() {
     }
@@ -69,14 +82,41 @@ final class Machine {
         return details.isEmpty() ? name : name + " (" + details + ")";
     }
 
-    /** The timed writes' durations: how many, their median and 99th percentile, in microseconds. */
-    record SyncTimes(int writes, double medianMicros, double p99Micros) {
+    /**
+     * The kernel's mitigations for the CPU's known flaws (/sys/devices/system/cpu/vulnerabilities:
+     * each file's name and its one line), which decide much of what a system call or a context
+     * switch costs; empty when the directory is not there.
+     */
+    static Map<String, String> mitigations(Path dir) throws IOException {
+        Map<String, String> found = new TreeMap<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    if (Files.isRegularFile(file) && Files.isReadable(file)) {
+                        found.put(file.getFileName().toString(), Files.readString(file).strip());
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Timed operations: how many, their mean, median and 99th percentile, in microseconds. */
+    record Timings(int count, double meanMicros, double medianMicros, double p99Micros) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("writes", writes);
+            m.put("count", count);
+            m.put("meanMicros", meanMicros);
             m.put("medianMicros", medianMicros);
             m.put("p99Micros", p99Micros);
             return m;
+        }
+
+        static Timings of(long[] nanos, int count) {
+            long[] sorted = Arrays.copyOf(nanos, count);
+            Arrays.sort(sorted);
+            double mean = count == 0 ? 0 : Arrays.stream(sorted).sum() / 1000.0 / count;
+            return new Timings(count, mean, micros(sorted, 0.5), micros(sorted, 0.99));
         }
     }
 
@@ -86,7 +126,7 @@ final class Machine {
      * through one allocated 16 MB file as the WAL goes through a segment; bounded by
      * {@code maxWrites} and {@code maxSeconds}. The file is deleted afterwards.
      */
-    static SyncTimes syncTimes(Path dir, int maxWrites, double maxSeconds) throws IOException {
+    static Timings syncTimes(Path dir, int maxWrites, double maxSeconds) throws IOException {
         Path file = Files.createTempFile(dir, "sync-", ".tmp");
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
@@ -107,11 +147,53 @@ final class Machine {
                 channel.force(false);
                 took[writes++] = System.nanoTime() - start;
             }
-            long[] sorted = Arrays.copyOf(took, writes);
-            Arrays.sort(sorted);
-            return new SyncTimes(writes, micros(sorted, 0.5), micros(sorted, 0.99));
+            return Timings.of(took, writes);
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * Times one-byte round trips between this thread and one it starts, over a TCP connection on
+     * the loopback interface with Nagle's algorithm off, as pgbench talks to its server process
+     * (each way a send, the kernel's loopback path and the blocked reader woken); bounded by
+     * {@code maxTrips} and {@code maxSeconds}.
+     */
+    static Timings loopbackRoundTrips(int maxTrips, double maxSeconds) throws IOException, InterruptedException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket server = new ServerSocket(0, 1, loopback)) {
+            Thread echo = new Thread(() -> {
+                try (Socket peer = server.accept()) {
+                    peer.setTcpNoDelay(true);
+                    InputStream in = peer.getInputStream();
+                    OutputStream out = peer.getOutputStream();
+                    for (int b = in.read(); b >= 0; b = in.read()) {
+                        out.write(b);
+                    }
+                } catch (IOException closed) {
+                    // the measuring side is done
+                }
+            }, "loopback-echo");
+            echo.setDaemon(true);
+            echo.start();
+            long[] took = new long[maxTrips];
+            int trips = 0;
+            try (Socket client = new Socket(loopback, server.getLocalPort())) {
+                client.setTcpNoDelay(true);
+                InputStream in = client.getInputStream();
+                OutputStream out = client.getOutputStream();
+                long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
+                while (trips < maxTrips && System.nanoTime() < deadline) {
+                    long start = System.nanoTime();
+                    out.write('r');
+                    if (in.read() < 0) {
+                        throw new IOException("the echoing thread closed the connection");
+                    }
+                    took[trips++] = System.nanoTime() - start;
+                }
+            }
+            echo.join(ECHO_JOIN_MILLIS);
+            return Timings.of(took, trips);
         }
     }
 

@@ -75,9 +75,9 @@ public final class Report {
         String where = Boolean.TRUE.equals(onPostgresFilesystem) ? "on the filesystem of PostgreSQL's data directory"
                 : Boolean.FALSE.equals(onPostgresFilesystem) ? "**not** on the filesystem of PostgreSQL's data directory"
                 : "PostgreSQL's data directory not looked at from here";
-        return "an 8 kB write and its fdatasync (a WAL flush's system calls, before the run loads the machine): median "
-                + f0(num(sync.get("medianMicros"))) + " µs, p99 " + f0(num(sync.get("p99Micros"))) + " µs ("
-                + f0(num(sync.get("writes"))) + " writes in at most " + f0(Machine.SYNC_SECONDS_MAX)
+        return "an 8 kB write and its fdatasync (a WAL flush's system calls, before the run loads the machine): mean "
+                + f0(num(sync.get("meanMicros"))) + " µs, median " + f0(num(sync.get("medianMicros"))) + " µs, p99 " + f0(num(sync.get("p99Micros"))) + " µs ("
+                + f0(num(sync.get("count"))) + " writes in at most " + f0(Machine.SYNC_SECONDS_MAX)
                 + " s, in `bench/target`, " + where + ")";
     }
 
@@ -427,6 +427,13 @@ public final class Report {
         }
         if (env.get("syncWrite") instanceof Map<?, ?> sync) {
             row(out, "the disk's flush", syncCell(sync, env.get("syncWriteOnPostgresFilesystem")));
+        }
+        if (env.get("loopbackRoundTrip") instanceof Map<?, ?> trip) {
+            row(out, "a loopback round trip", "one byte each way between two threads over TCP on 127.0.0.1, Nagle"
+                    + " off (what each of pgbench's seven statements per transaction costs its client and server"
+                    + " process in system calls and wake-ups, before the run loads the machine): mean "
+                    + f1(num(trip.get("meanMicros"))) + " µs, median " + f1(num(trip.get("medianMicros"))) + " µs, p99 " + f1(num(trip.get("p99Micros"))) + " µs ("
+                    + f0(num(trip.get("count"))) + " in at most " + f0(Machine.ROUND_TRIP_SECONDS_MAX) + " s)");
         }
         row(out, "PostgreSQL", env.get("postgresql") + ", fsync=" + env.get("fsync") + ", synchronous_commit="
                 + env.get("synchronous_commit") + ", shared_buffers=" + env.get("shared_buffers")

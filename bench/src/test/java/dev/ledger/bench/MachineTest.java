@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,17 +45,45 @@ class MachineTest {
 
     @Test
     void times_flushed_writes_within_its_bounds_and_leaves_no_file(@TempDir Path dir) throws IOException {
-        Machine.SyncTimes counted = Machine.syncTimes(dir, 40, 30);
-        assertThat(counted.writes()).isEqualTo(40);
+        Machine.Timings counted = Machine.syncTimes(dir, 40, 30);
+        assertThat(counted.count()).isEqualTo(40);
         assertThat(counted.medianMicros()).isPositive();
         assertThat(counted.p99Micros()).isGreaterThanOrEqualTo(counted.medianMicros());
 
         // A million flushed writes cannot fit in a tenth of a second: the time bound stops it.
-        Machine.SyncTimes timed = Machine.syncTimes(dir, 1_000_000, 0.1);
-        assertThat(timed.writes()).isPositive().isLessThan(1_000_000);
+        Machine.Timings timed = Machine.syncTimes(dir, 1_000_000, 0.1);
+        assertThat(timed.count()).isPositive().isLessThan(1_000_000);
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left).isEmpty();
         }
+    }
+
+    @Test
+    void times_loopback_round_trips_within_its_bounds() throws Exception {
+        Machine.Timings counted = Machine.loopbackRoundTrips(200, 30);
+        assertThat(counted.count()).isEqualTo(200);
+        assertThat(counted.medianMicros()).isPositive();
+        assertThat(counted.p99Micros()).isGreaterThanOrEqualTo(counted.medianMicros());
+
+        // Ten million round trips cannot fit in a tenth of a second: the time bound stops it.
+        Machine.Timings timed = Machine.loopbackRoundTrips(10_000_000, 0.1);
+        assertThat(timed.count()).isPositive().isLessThan(10_000_000);
+    }
+
+    @Test
+    void reads_each_mitigation_as_its_files_line(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("retbleed"), "Vulnerable\n");
+        Files.writeString(dir.resolve("spectre_v2"), "Mitigation: Retpolines; STIBP: disabled\n");
+        assertThat(Machine.mitigations(dir)).containsExactly(Map.entry("retbleed", "Vulnerable"),
+                Map.entry("spectre_v2", "Mitigation: Retpolines; STIBP: disabled"));
+        assertThat(Machine.mitigations(dir.resolve("absent"))).isEmpty();
+    }
+
+    @Test
+    void timings_give_mean_median_and_p99_of_the_counted_part() {
+        long[] nanos = {4_000, 1_000, 3_000, 2_000, 99_000_000};
+        assertThat(Machine.Timings.of(nanos, 4)).isEqualTo(new Machine.Timings(4, 2.5, 2.0, 4.0));
+        assertThat(Machine.Timings.of(nanos, 0)).isEqualTo(new Machine.Timings(0, 0, 0, 0));
     }
 
     @Test

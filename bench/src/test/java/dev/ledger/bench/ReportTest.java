@@ -66,21 +66,28 @@ class ReportTest {
     void theCpuAndTheDisksFlushAreStatedWhenMeasured() {
         Run run = new Run();
         run.environment.putAll(Map.of("cpuModel", "Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz)",
-                "syncWrite", Map.of("writes", 7_950, "medianMicros", 118.4, "p99Micros", 201.6),
-                "syncWriteOnPostgresFilesystem", true));
+                "syncWrite", Map.of("count", 7_950, "meanMicros", 125.8, "medianMicros", 118.4,
+                        "p99Micros", 201.6),
+                "syncWriteOnPostgresFilesystem", true,
+                "loopbackRoundTrip", Map.of("count", 31_000, "meanMicros", 32.25,
+                        "medianMicros", 27.44, "p99Micros", 61.06)));
         assertThat(Report.generated(run))
                 .contains("| CPU (`/proc/cpuinfo`) | Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz) |")
                 .contains("| the disk's flush | an 8 kB write and its fdatasync (a WAL flush's system calls, before the"
-                        + " run loads the machine): median 118 µs, p99 202 µs (7,950 writes in at most 1 s, in"
-                        + " `bench/target`, on the filesystem of PostgreSQL's data directory) |");
+                        + " run loads the machine): mean 126 µs, median 118 µs, p99 202 µs (7,950 writes in at most 1 s, in"
+                        + " `bench/target`, on the filesystem of PostgreSQL's data directory) |")
+                .contains("| a loopback round trip | one byte each way between two threads over TCP on 127.0.0.1,")
+                .contains("mean 32.3 µs, median 27.4 µs, p99 61.1 µs (31,000 in at most 1 s) |");
 
         Run elsewhere = new Run();
-        elsewhere.environment.put("syncWrite", Map.of("writes", 10, "medianMicros", 5.0, "p99Micros", 9.0));
+        elsewhere.environment.put("syncWrite", Map.of("count", 10, "meanMicros", 6.0, "medianMicros", 5.0,
+                "p99Micros", 9.0));
         elsewhere.environment.put("syncWriteOnPostgresFilesystem", false);
         assertThat(Report.generated(elsewhere)).contains("`bench/target`, **not** on the filesystem of PostgreSQL's")
                 .doesNotContain("| CPU (`/proc/cpuinfo`) |");
         // Results from before the reading have neither row.
-        assertThat(Report.generated(new Run())).doesNotContain("the disk's flush").doesNotContain("/proc/cpuinfo");
+        assertThat(Report.generated(new Run())).doesNotContain("the disk's flush").doesNotContain("/proc/cpuinfo")
+                .doesNotContain("a loopback round trip");
     }
 
     @Test
