@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -162,14 +163,27 @@ public final class Bench {
             env.put("cpuModel", Machine.cpu(Files.readString(cpuinfo)));
         }
         // Before anything else loads the machine. The flush in bench/target, and whether that is
-        // the filesystem PostgreSQL's data directory (and so its WAL, unless moved) is on.
-        env.put("syncWrite", Machine.syncTimes(target, Machine.SYNCS_MAX, Machine.SYNC_SECONDS_MAX).toMap());
+        // the filesystem PostgreSQL's data directory (and so its WAL, unless moved) is on. Readings
+        // of the machine only: one that cannot be taken is logged and left out, the run goes on.
+        reading(env, "syncWrite", () -> Machine.syncTimes(target, Machine.SYNCS_MAX, Machine.SYNC_SECONDS_MAX).toMap());
         env.put("syncWriteOnPostgresFilesystem", sameFilesystem(target,
                 Procs.psql("postgres", "show data_directory")));
-        env.put("loopbackRoundTrip", Machine.loopbackRoundTrips(Machine.ROUND_TRIPS_MAX,
+        reading(env, "loopbackRoundTrip", () -> Machine.loopbackRoundTrips(Machine.ROUND_TRIPS_MAX,
                 Machine.ROUND_TRIP_SECONDS_MAX).toMap());
-        env.put("cpuMitigations", Machine.mitigations(Path.of("/sys/devices/system/cpu/vulnerabilities")));
+        reading(env, "cpuMitigations", () -> Machine.mitigations(Path.of("/sys/devices/system/cpu/vulnerabilities")));
         log("environment: " + env);
+    }
+
+    /** Puts what {@code read} answers under {@code key}, or logs why it could not be read and puts nothing. */
+    static void reading(Map<String, Object> env, String key, Callable<Object> read) {
+        try {
+            env.put(key, read.call());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            log("environment: " + key + " not read: interrupted");
+        } catch (Exception failure) {
+            log("environment: " + key + " not read: " + failure);
+        }
     }
 
     /** Whether both paths are on one filesystem; null when the second cannot be looked at from here. */

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 
 /** The summary table and the generated part of docs/performance.md. */
 public final class Report {
@@ -75,10 +76,16 @@ public final class Report {
         String where = Boolean.TRUE.equals(onPostgresFilesystem) ? "on the filesystem of PostgreSQL's data directory"
                 : Boolean.FALSE.equals(onPostgresFilesystem) ? "**not** on the filesystem of PostgreSQL's data directory"
                 : "PostgreSQL's data directory not looked at from here";
-        return "an 8 kB write and its fdatasync (a WAL flush's system calls, before the run loads the machine): mean "
-                + f0(num(sync.get("meanMicros"))) + " µs, median " + f0(num(sync.get("medianMicros"))) + " µs, p99 " + f0(num(sync.get("p99Micros"))) + " µs ("
-                + f0(num(sync.get("count"))) + " writes in at most " + f0(Machine.SYNC_SECONDS_MAX)
-                + " s, in `bench/target`, " + where + ")";
+        return "an 8 kB write and its fdatasync (a WAL flush's system calls, before the run loads the machine): "
+                + timings(sync, Report::f0) + " (" + f0(num(sync.get("count"))) + " writes in at most "
+                + f0(Machine.SYNC_SECONDS_MAX) + " s, in `bench/target`, " + where + ")";
+    }
+
+    /** A {@link Machine.Timings} map's mean, median and p99, each formatted by {@code digits}. */
+    static String timings(Map<?, ?> timed, DoubleFunction<String> digits) {
+        return "mean " + digits.apply(num(timed.get("meanMicros"))) + " µs, median "
+                + digits.apply(num(timed.get("medianMicros"))) + " µs, p99 " + digits.apply(num(timed.get("p99Micros")))
+                + " µs";
     }
 
     static String verdict(boolean measured, boolean ok) {
@@ -431,9 +438,9 @@ public final class Report {
         if (env.get("loopbackRoundTrip") instanceof Map<?, ?> trip) {
             row(out, "a loopback round trip", "one byte each way between two threads over TCP on 127.0.0.1, Nagle"
                     + " off (what each of pgbench's seven statements per transaction costs its client and server"
-                    + " process in system calls and wake-ups, before the run loads the machine): mean "
-                    + f1(num(trip.get("meanMicros"))) + " µs, median " + f1(num(trip.get("medianMicros"))) + " µs, p99 " + f1(num(trip.get("p99Micros"))) + " µs ("
-                    + f0(num(trip.get("count"))) + " in at most " + f0(Machine.ROUND_TRIP_SECONDS_MAX) + " s)");
+                    + " process in system calls and wake-ups, before the run loads the machine): "
+                    + timings(trip, Report::f1) + " (" + f0(num(trip.get("count"))) + " in at most "
+                    + f0(Machine.ROUND_TRIP_SECONDS_MAX) + " s)");
         }
         row(out, "PostgreSQL", env.get("postgresql") + ", fsync=" + env.get("fsync") + ", synchronous_commit="
                 + env.get("synchronous_commit") + ", shared_buffers=" + env.get("shared_buffers")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,16 @@ class MachineTest {
         assertThat(Machine.micros(nanos, 0.99)).isEqualTo(99.0);
         assertThat(Machine.micros(new long[] {7000}, 0.99)).isEqualTo(7.0);
         assertThat(Machine.micros(new long[0], 0.5)).isZero();
+    }
+
+    @Test
+    void a_reading_that_fails_is_left_out_and_the_others_kept() {
+        Map<String, Object> env = new LinkedHashMap<>();
+        Bench.reading(env, "flush", () -> {
+            throw new IOException("no disk here");
+        });
+        Bench.reading(env, "trip", () -> Map.of("count", 3));
+        assertThat(env).containsExactly(Map.entry("trip", Map.of("count", 3)));
     }
 
     @Test
