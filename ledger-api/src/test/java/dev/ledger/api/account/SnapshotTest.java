@@ -11,6 +11,7 @@ import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Poll;
 import dev.ledger.support.TestDatabase;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,9 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * Proves that a long history is stored as snapshots as it grows, that a snapshot holds the
- * account's state at its sequence number, and that an account loaded from its snapshot (nothing
- * cached) carries on at the right version and balance.
+ * Proves that a long history is stored as snapshots as it grows, taken from the cached account
+ * rather than replayed from the store, that a snapshot holds the account's state at its sequence
+ * number, and that an account loaded from its snapshot (nothing cached) carries on at the right
+ * version and balance.
  */
 class SnapshotTest extends IntegrationTest {
 
@@ -36,10 +38,15 @@ class SnapshotTest extends IntegrationTest {
     @Autowired
     private AggregateCache cache;
 
+    @Autowired
+    private MeterRegistry registry;
+
     @Test
     void an_account_with_a_long_history_is_snapshotted_and_carries_on_from_its_snapshot() throws Exception {
         String account = unique("snapshot");
         assertThat(ledger.openAccount(account, "EUR", 0).status()).isEqualTo(201);
+        double fromCachedStateBefore = scheduled("cached-state");
+        double replayedBefore = scheduled("replay");
         int deposits = properties.snapshotEvery() + 20;
         ExecutorService clients = Executors.newFixedThreadPool(8);
         try {
@@ -66,6 +73,8 @@ class SnapshotTest extends IntegrationTest {
         assertThat(snapshot.state().get("balance").asLong()).as("the balance after the snapshot's event")
                 .isEqualTo(balanceAfter(account, snapshot.sequenceNumber()));
         assertThat(snapshot.state().get("currency").asText()).isEqualTo("EUR");
+        assertThat(scheduled("cached-state")).as("taken from the cached account").isGreaterThan(fromCachedStateBefore);
+        assertThat(scheduled("replay")).as("none replayed from the store").isEqualTo(replayedBefore);
 
         cache.removeAll();
         Reply next = ledger.deposit(account, 5, "EUR");
@@ -73,6 +82,10 @@ class SnapshotTest extends IntegrationTest {
         assertThat(next.status()).as(next.body()).isEqualTo(201);
         assertThat(next.json().get("version").asLong()).isEqualTo(version + 1);
         assertThat(next.json().get("balance").asLong()).isEqualTo(balance + 5);
+    }
+
+    private double scheduled(String source) {
+        return registry.get("ledger.snapshots.scheduled").tag("source", source).counter().count();
     }
 
     private record Snapshot(long sequenceNumber, JsonNode state) {

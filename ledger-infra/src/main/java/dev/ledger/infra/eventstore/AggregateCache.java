@@ -8,6 +8,7 @@ import java.util.Map;
 import org.axonframework.common.Registration;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.eventsourcing.AggregateCacheEntry;
+import org.axonframework.eventsourcing.EventSourcedAggregate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -100,18 +101,28 @@ public final class AggregateCache implements Cache {
     }
 
     private static long versionOf(Object entry) {
+        EventSourcedAggregate<?> aggregate = live(entry);
+        return aggregate == null || aggregate.version() == null ? -1 : aggregate.version();
+    }
+
+    /**
+     * The live aggregate cached for this account (the one its last command ran on), or null when
+     * there is none or the calling thread does not hold the account's lock.
+     */
+    public synchronized EventSourcedAggregate<?> liveAggregate(String accountId) {
+        return live(get(accountId));
+    }
+
+    private static EventSourcedAggregate<?> live(Object entry) {
         if (entry instanceof AggregateCacheEntry<?> cached) {
             try {
                 // An entry Axon put here holds the live aggregate, which this returns as it is.
-                var aggregate = cached.recreateAggregate(null, null, null, null);
-                if (aggregate != null && aggregate.version() != null) {
-                    return aggregate.version();
-                }
+                return cached.recreateAggregate(null, null, null, null);
             } catch (RuntimeException notLive) {
-                return -1;
+                return null;
             }
         }
-        return -1;
+        return null;
     }
 
     public synchronized int size() {

@@ -10,6 +10,7 @@ import dev.ledger.domain.account.Account;
 import dev.ledger.domain.account.AccountCommandTarget;
 import dev.ledger.infra.command.AccountLocks;
 import dev.ledger.infra.command.CommandProperties;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
@@ -33,8 +34,6 @@ import org.axonframework.eventsourcing.GenericAggregateFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Axon on PostgreSQL: events are stored by Axon's JDBC storage engine, all the events of one
@@ -43,8 +42,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * sequence value and a persist and flush per event). The Account aggregate is registered here rather than with Spring's
  * {@code @Aggregate} stereotype, so that the domain module stays free of Spring. Loaded accounts
  * stay in an {@link AggregateCache}, and every {@code snapshot-every} events an account's state
- * is stored as a snapshot, by a thread of its own: loading an account replays about that many
- * events at most, however long its history.
+ * is stored as a snapshot, by a thread of its own, from the state the writer holds
+ * ({@link CachedStateSnapshotter}): loading an account replays about that many events at most,
+ * however long its history.
  */
 @Configuration(proxyBeanMethods = false)
 public class EventStoreConfiguration {
@@ -98,8 +98,8 @@ public class EventStoreConfiguration {
     }
 
     /**
-     * The thread that takes snapshots, off the write path: a command that crosses the threshold
-     * only queues its account (a full queue drops the request; a later event asks again).
+     * The thread that stores snapshots, off the write path: a command that crosses the threshold
+     * only queues its account's snapshot (a full queue drops it; a later event asks again).
      */
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService snapshotExecutor() {
@@ -113,49 +113,32 @@ public class EventStoreConfiguration {
 
     @Bean
     ConfigurerModule accountAggregate(AggregateCache cache, CommandProperties properties,
-                                      ExecutorService snapshotExecutor) {
+                                      ExecutorService snapshotExecutor, MeterRegistry registry) {
         return configurer -> configurer.configureAggregate(
                 AggregateConfigurer.defaultConfiguration(Account.class)
                         .configureCommandTargetResolver(c -> new AccountCommandTarget())
                         .configureCache(c -> cache)
                         .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
-                                snapshotter(c, snapshotExecutor), properties.snapshotEvery())));
+                                new CachedStateSnapshotter(cache, replayingSnapshotter(c, snapshotExecutor),
+                                        c::eventStore, c.getComponent(TransactionManager.class), c.serializer(),
+                                        snapshotExecutor, registry),
+                                properties.snapshotEvery())));
     }
 
     /**
-     * Takes a snapshot in a transaction of its own, from committed events only (a snapshot is
-     * valid for ever: it is the state at its sequence number). Spring's default snapshotter only
-     * knows aggregates that are Spring beans, which this one is not.
+     * Takes a snapshot by replaying the account's committed events from the store, in a transaction
+     * of its own (a snapshot is valid for ever: it is the state at its sequence number): for the
+     * accounts whose state {@link CachedStateSnapshotter} does not hold. Spring's default
+     * snapshotter only knows aggregates that are Spring beans, which this one is not.
      */
-    private static AggregateSnapshotter snapshotter(org.axonframework.config.Configuration axon, Executor executor) {
+    private static AggregateSnapshotter replayingSnapshotter(org.axonframework.config.Configuration axon,
+                                                             Executor executor) {
         return AggregateSnapshotter.builder()
                 .eventStore(axon.eventStore())
                 .aggregateFactories(new GenericAggregateFactory<>(Account.class))
                 .transactionManager(axon.getComponent(TransactionManager.class))
-                .executor(afterDatabaseCommit(executor))
+                .executor(executor)
                 .build();
-    }
-
-    /**
-     * Axon hands a snapshot to the executor when the command's unit of work commits, but that unit
-     * of work only joins the database transaction (a group commit's, which may run more writes
-     * after it): the snapshot is handed over once that transaction has committed, so it sees the
-     * event that asked for it rather than the state before it. A transaction that rolls back takes
-     * no snapshot; a later event asks again.
-     */
-    static Executor afterDatabaseCommit(Executor executor) {
-        return task -> {
-            if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-                executor.execute(task);
-                return;
-            }
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    executor.execute(task);
-                }
-            });
-        };
     }
 
     /**
