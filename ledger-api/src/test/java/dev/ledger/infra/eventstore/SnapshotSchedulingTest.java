@@ -11,6 +11,7 @@ import dev.ledger.domain.account.Origin;
 import dev.ledger.infra.command.AccountLocks;
 import dev.ledger.support.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.eventsourcing.eventstore.inmemory.InMemoryEventStorageEngine;
 import org.axonframework.modelling.command.inspection.AnnotatedAggregateMetaModelFactory;
+import org.axonframework.serialization.Serializer;
 import org.axonframework.serialization.json.JacksonSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,6 +155,23 @@ class SnapshotSchedulingTest {
     void an_account_not_cached_is_replayed_after_the_commit() {
         underLock(() -> transactions.executeWithoutResult(
                 status -> snapshotter.scheduleSnapshot(Account.class, ACCOUNT)));
+        assertThat(replayed).containsExactly(ACCOUNT);
+        assertThat(handedOver).isEmpty();
+    }
+
+    @Test
+    void a_state_that_cannot_be_copied_is_replayed_and_the_commit_still_succeeds() {
+        Serializer failing = (Serializer) Proxy.newProxyInstance(Serializer.class.getClassLoader(),
+                new Class<?>[] {Serializer.class}, (proxy, method, arguments) -> {
+                    throw new IllegalStateException("cannot copy");
+                });
+        CachedStateSnapshotter withoutCopies = new CachedStateSnapshotter(cache, (type, id) -> replayed.add(id),
+                () -> eventStore, NoTransactionManager.INSTANCE, failing, handedOver::add, registry);
+        cachedAccount(2);
+
+        underLock(() -> transactions.executeWithoutResult(
+                status -> withoutCopies.scheduleSnapshot(Account.class, ACCOUNT)));
+
         assertThat(replayed).containsExactly(ACCOUNT);
         assertThat(handedOver).isEmpty();
     }

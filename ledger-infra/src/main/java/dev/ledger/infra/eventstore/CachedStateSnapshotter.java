@@ -128,15 +128,27 @@ public final class CachedStateSnapshotter implements Snapshotter {
 
         private final Map<String, Class<?>> aggregates = new LinkedHashMap<>();
 
+        /**
+         * Runs inside the committing thread's commit call, after the commit: nothing here may throw,
+         * or the caller would take a committed transaction for a failed one.
+         */
         @Override
         public void afterCommit() {
             aggregates.forEach((accountId, aggregateType) -> {
-                DomainEventMessage<?> snapshot = committedState(accountId);
+                DomainEventMessage<?> snapshot;
+                try {
+                    snapshot = committedState(accountId);
+                } catch (RuntimeException notCopied) {
+                    log.warn("the state of account {} could not be copied for its snapshot; replaying it instead: {}",
+                            accountId, notCopied.toString());
+                    snapshot = null;
+                }
                 if (snapshot == null) {
                     replay(aggregateType, accountId);
                 } else {
                     fromCache.increment();
-                    executor.execute(() -> store(snapshot));
+                    DomainEventMessage<?> taken = snapshot;
+                    executor.execute(() -> store(taken));
                 }
             });
         }
