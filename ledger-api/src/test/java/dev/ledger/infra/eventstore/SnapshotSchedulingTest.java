@@ -102,8 +102,7 @@ class SnapshotSchedulingTest {
     @Test
     void the_copy_does_not_follow_the_account_after_the_commit() {
         EventSourcedAggregate<Account> account = cachedAccount(1);
-        underLock(() -> transactions.executeWithoutResult(
-                status -> snapshotter.scheduleSnapshot(Account.class, ACCOUNT)));
+        askInALockedTransaction(snapshotter);
 
         account.initializeState(DomainEventStream.of(deposit(2, 20, 30)));
         handedOver.get(0).run();
@@ -134,8 +133,7 @@ class SnapshotSchedulingTest {
         assertThat(handedOver).isEmpty();
         assertThat(replayed).isEmpty();
 
-        underLock(() -> transactions.executeWithoutResult(
-                status -> snapshotter.scheduleSnapshot(Account.class, ACCOUNT)));
+        askInALockedTransaction(snapshotter);
         assertThat(handedOver).hasSize(1);
     }
 
@@ -153,8 +151,7 @@ class SnapshotSchedulingTest {
 
     @Test
     void an_account_not_cached_is_replayed_after_the_commit() {
-        underLock(() -> transactions.executeWithoutResult(
-                status -> snapshotter.scheduleSnapshot(Account.class, ACCOUNT)));
+        askInALockedTransaction(snapshotter);
         assertThat(replayed).containsExactly(ACCOUNT);
         assertThat(handedOver).isEmpty();
     }
@@ -169,8 +166,7 @@ class SnapshotSchedulingTest {
                 () -> eventStore, NoTransactionManager.INSTANCE, failing, handedOver::add, registry);
         cachedAccount(2);
 
-        underLock(() -> transactions.executeWithoutResult(
-                status -> withoutCopies.scheduleSnapshot(Account.class, ACCOUNT)));
+        askInALockedTransaction(withoutCopies);
 
         assertThat(replayed).containsExactly(ACCOUNT);
         assertThat(handedOver).isEmpty();
@@ -206,6 +202,11 @@ class SnapshotSchedulingTest {
     private static DomainEventMessage<?> deposit(long sequence, long amount, long balanceAfter) {
         return new GenericDomainEventMessage<>("Account", ACCOUNT, sequence, new MoneyDepositedEvent(ACCOUNT,
                 "e-" + sequence, amount, "EUR", null, sequence + 1, balanceAfter, ORIGIN));
+    }
+
+    /** Asks for the account's snapshot in a transaction that commits, holding the account's lock. */
+    private void askInALockedTransaction(CachedStateSnapshotter asked) {
+        underLock(() -> transactions.executeWithoutResult(status -> asked.scheduleSnapshot(Account.class, ACCOUNT)));
     }
 
     private void underLock(Runnable work) {
