@@ -34,7 +34,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -170,6 +172,27 @@ class SnapshotSchedulingTest {
 
         assertThat(replayed).containsExactly(ACCOUNT);
         assertThat(handedOver).isEmpty();
+    }
+
+    @Test
+    void a_transaction_run_inside_another_takes_its_own_snapshot_at_its_own_commit() {
+        cachedAccount(2);
+        TestDatabase database = TestDatabase.get();
+        DataSourceTransactionManager manager = new DataSourceTransactionManager(
+                new DriverManagerDataSource(database.url(), database.user(), database.password()));
+        TransactionTemplate outer = new TransactionTemplate(manager);
+        TransactionTemplate inner = new TransactionTemplate(manager);
+        inner.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+
+        underLock(() -> outer.executeWithoutResult(status -> {
+            snapshotter.scheduleSnapshot(Account.class, ACCOUNT);
+            inner.executeWithoutResult(nested -> snapshotter.scheduleSnapshot(Account.class, ACCOUNT));
+            assertThat(handedOver).as("taken when the inner transaction committed").hasSize(1);
+            status.setRollbackOnly();
+        }));
+
+        assertThat(handedOver).as("none from the outer one, which rolled back").hasSize(1);
+        assertThat(replayed).isEmpty();
     }
 
     @Test
