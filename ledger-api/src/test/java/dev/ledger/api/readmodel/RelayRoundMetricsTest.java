@@ -2,6 +2,12 @@ package dev.ledger.api.readmodel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.ledger.infra.outbox.RelayMetrics;
+import dev.ledger.infra.outbox.RelayMetricsAccess;
 import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.Poll;
 import dev.ledger.support.Projections;
@@ -10,16 +16,28 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Proves that the relay times its rounds ({@code ledger_relay_round_seconds}) and that a round's
- * time is all of it: a round held up by a lock on the read model is counted over 200 ms.
+ * time is all of it: a round held up by a lock on the read model is counted over 200 ms, and its
+ * log line puts the wait where it was, after the round's read.
  */
 class RelayRoundMetricsTest extends IntegrationTest {
 
     private static final String ROUNDS = "ledger_relay_round_seconds";
     private static final String UNDER_200_MS = ROUNDS + "_bucket{le=\"0.2\"}";
+    private static final Pattern SPLIT = Pattern.compile(
+            "A relay round took (\\d+) ms for \\d+ outbox row\\(s\\): (\\d+) ms to lock and read them,"
+                    + " (\\d+) ms to apply them, remove them and commit.*");
+
+    @Autowired
+    private RelayMetrics relayMetrics;
 
     @Test
     void a_round_held_up_by_a_lock_is_timed_with_its_wait() throws Exception {
@@ -29,6 +47,9 @@ class RelayRoundMetricsTest extends IntegrationTest {
         Scrape before = Scrape.of(ledger);
         assertThat(before.text()).contains("# TYPE " + ROUNDS + " histogram");
 
+        Logger logger = (Logger) LoggerFactory.getLogger(RelayMetrics.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Level levelBefore = logger.getLevel();
         try (Connection lock = TestDatabase.get().connect()) {
             lock.setAutoCommit(false);
             int pid = (int) TestDatabase.queryLong(lock, "select pg_backend_pid()");
@@ -45,11 +66,19 @@ class RelayRoundMetricsTest extends IntegrationTest {
             // The relay's round has read the deposit's row and waits for this transaction's lock.
             Poll.until("a relay round waiting for the read-model row's lock", Duration.ofSeconds(20),
                     () -> countBlockedBy(pid), blocked -> blocked > 0);
+            // No other round can end before this one: the next slow round logged is this one.
+            logger.setLevel(Level.INFO);
+            logged.start();
+            logger.addAppender(logged);
+            RelayMetricsAccess.logNextSlowRound(relayMetrics);
             // The server, not this thread, holds the round up a quarter of a second more.
             TestDatabase.queryLong(lock, "select 1 from pg_sleep(0.25)");
             lock.commit();
+            Projections.awaitSettled();
+        } finally {
+            logger.detachAppender(logged);
+            logger.setLevel(levelBefore);
         }
-        Projections.awaitSettled();
 
         Scrape after = Scrape.of(ledger);
         double rounds = after.value(ROUNDS + "_count") - before.value(ROUNDS + "_count");
@@ -62,6 +91,18 @@ class RelayRoundMetricsTest extends IntegrationTest {
                 .isEqualTo(after.value(ROUNDS + "_count"));
         assertThat(ledger.account(account).json().get("balance").asLong()).as("the deposit got through")
                 .isEqualTo(100);
+
+        List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(lines).as("the held round's log line").hasSize(1);
+        Matcher split = SPLIT.matcher(lines.get(0));
+        assertThat(split.matches()).as(lines.get(0)).isTrue();
+        long took = Long.parseLong(split.group(1));
+        long read = Long.parseLong(split.group(2));
+        long rest = Long.parseLong(split.group(3));
+        // Each part is rounded down to whole milliseconds on its own.
+        assertThat(took).isGreaterThanOrEqualTo(250).isBetween(read + rest, read + rest + 1);
+        assertThat(rest).as("the wait for the read model's row lock, after the read").isGreaterThanOrEqualTo(250);
+        assertThat(read).as("the round's lock and read").isLessThan(250);
     }
 
     private static int countBlockedBy(int pid) {

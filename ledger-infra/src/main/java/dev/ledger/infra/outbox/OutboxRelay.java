@@ -54,12 +54,15 @@ public class OutboxRelay {
      */
     public int relayOnce() {
         long start = System.nanoTime();
+        // When the first round trip (the lock and the read) had come back; 0 until it has.
+        long[] readAt = {0};
         List<Instant> accepted = new ArrayList<>();
         Integer handled;
         try {
             handled = transactions.execute(status -> {
                 outbox.commitWithRows();
                 List<PendingEntry> batch = outbox.lockAndReadPending(batchSize);
+                readAt[0] = System.nanoTime();
                 if (batch == null || batch.isEmpty()) {
                     return 0;
                 }
@@ -78,15 +81,21 @@ public class OutboxRelay {
         if (handled != null && handled == CAREFULLY) {
             int carefully = relayCarefully();
             if (carefully > 0) {
-                metrics.round(System.nanoTime() - start, carefully, true);
+                timed(start, readAt[0], carefully, true);
             }
             return carefully;
         }
         consumer.applied(accepted);
         if (handled != null && handled > 0) {
-            metrics.round(System.nanoTime() - start, handled, false);
+            timed(start, readAt[0], handled, false);
         }
         return handled == null ? 0 : handled;
+    }
+
+    /** Times a round that delivered rows; a first round trip that never came back counts as all read. */
+    private void timed(long start, long readAt, int rows, boolean careful) {
+        long end = System.nanoTime();
+        metrics.round(end - start, (readAt == 0 ? end : readAt) - start, rows, careful);
     }
 
     /** A round's answer when its batch must go the careful way. */
