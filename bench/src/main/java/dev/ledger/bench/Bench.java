@@ -170,6 +170,12 @@ public final class Bench {
                 Procs.psql("postgres", "show data_directory")));
         reading(env, "loopbackRoundTrip", () -> Machine.loopbackRoundTrips(Machine.ROUND_TRIPS_MAX,
                 Machine.ROUND_TRIP_SECONDS_MAX).toMap());
+        reading(env, "loopbackRoundTripOneCore", () -> Machine.loopbackRoundTrips(Machine.ROUND_TRIPS_MAX,
+                Machine.ROUND_TRIP_SECONDS_MAX, new Machine.Cores(0, 0)).toMap());
+        if (Runtime.getRuntime().availableProcessors() >= 2) {
+            reading(env, "loopbackRoundTripTwoCores", () -> Machine.loopbackRoundTrips(Machine.ROUND_TRIPS_MAX,
+                    Machine.ROUND_TRIP_SECONDS_MAX, new Machine.Cores(0, 1)).toMap());
+        }
         reading(env, "cpuMitigations", () -> Machine.mitigations(Path.of("/sys/devices/system/cpu/vulnerabilities")));
         log("environment: " + env);
     }

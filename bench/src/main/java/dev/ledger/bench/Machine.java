@@ -13,9 +13,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +29,10 @@ import java.util.stream.Stream;
  * a one-byte round trip between two threads over loopback TCP takes. The last two decide much of
  * the ratio to pgbench: pgbench pays a flush per transaction and seven round trips between its
  * client and its server process, the ledger a flush and a round trip per write group, so where
- * both are cheap the two are compared on the CPU the rest of an operation costs.
+ * both are cheap the two are compared on the CPU the rest of an operation costs. The round trip is
+ * also timed with both threads kept on one core and on two ({@link Cores}): a thread woken on the
+ * other core can cost several times one woken on its waker's (on a virtual machine, an interrupt
+ * between virtual CPUs, and a halted one's wake-up, pass through the host).
  */
 final class Machine {
 
@@ -40,6 +48,8 @@ final class Machine {
     static final double ROUND_TRIP_SECONDS_MAX = 1.0;
     /** The longest the echoing thread is waited for once the round trips are done. */
     static final long ECHO_JOIN_MILLIS = 5_000;
+    /** The longest `taskset` may take, and the echoing thread to report where it runs. */
+    static final long TASKSET_SECONDS_MAX = 10;
 
     private Machine() {
     }
@@ -160,9 +170,51 @@ final class Machine {
      * {@code maxTrips} and {@code maxSeconds}.
      */
     static Timings loopbackRoundTrips(int maxTrips, double maxSeconds) throws IOException, InterruptedException {
+        return loopbackRoundTrips(maxTrips, maxSeconds, null);
+    }
+
+    /**
+     * The CPUs (as the kernel numbers them) that the measuring thread and the echoing thread are
+     * kept on for a round-trip reading.
+     */
+    record Cores(int measuring, int echoing) {
+    }
+
+    /**
+     * {@link #loopbackRoundTrips(int, double)} with each thread kept on its CPU of {@code cores}
+     * (`taskset`; null: wherever the kernel puts them). The measuring thread's CPUs are given back
+     * afterwards; the echoing thread ends with the reading.
+     */
+    static Timings loopbackRoundTrips(int maxTrips, double maxSeconds, Cores cores)
+            throws IOException, InterruptedException {
+        if (cores == null) {
+            return timeRoundTrips(maxTrips, maxSeconds, null);
+        }
+        long measuring = threadId();
+        String allowed = affinity(measuring);
+        keepOn(measuring, Integer.toString(cores.measuring()));
+        try {
+            return timeRoundTrips(maxTrips, maxSeconds, cores.echoing());
+        } finally {
+            keepOn(measuring, allowed);
+        }
+    }
+
+    private static Timings timeRoundTrips(int maxTrips, double maxSeconds, Integer echoCpu)
+            throws IOException, InterruptedException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket server = new ServerSocket(0, 1, loopback)) {
+            CompletableFuture<Void> placed = new CompletableFuture<>();
             Thread echo = new Thread(() -> {
+                try {
+                    if (echoCpu != null) {
+                        keepOn(threadId(), echoCpu.toString());
+                    }
+                    placed.complete(null);
+                } catch (IOException | InterruptedException | RuntimeException failed) {
+                    placed.completeExceptionally(failed);
+                    return;
+                }
                 try (Socket peer = server.accept()) {
                     peer.setTcpNoDelay(true);
                     InputStream in = peer.getInputStream();
@@ -176,6 +228,13 @@ final class Machine {
             }, "loopback-echo");
             echo.setDaemon(true);
             echo.start();
+            try {
+                placed.get(TASKSET_SECONDS_MAX, TimeUnit.SECONDS);
+            } catch (ExecutionException failed) {
+                throw new IOException("the echoing thread could not be kept on CPU " + echoCpu, failed.getCause());
+            } catch (TimeoutException late) {
+                throw new IOException("the echoing thread did not start", late);
+            }
             long[] took = new long[maxTrips];
             int trips = 0;
             try (Socket client = new Socket(loopback, server.getLocalPort())) {
@@ -195,6 +254,34 @@ final class Machine {
             echo.join(ECHO_JOIN_MILLIS);
             return Timings.of(took, trips);
         }
+    }
+
+    /** The calling thread's id as the kernel knows it: /proc/thread-self links to {@code <pid>/task/<tid>}. */
+    static long threadId() throws IOException {
+        return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+    }
+
+    /** The CPUs thread {@code tid} may run on, as `taskset` lists them ("0,1", "0-3"). */
+    static String affinity(long tid) throws IOException, InterruptedException {
+        String out = taskset(List.of("taskset", "-p", "-c", Long.toString(tid)));
+        int colon = out.lastIndexOf(':');
+        if (colon < 0 || out.substring(colon + 1).isBlank()) {
+            throw new IOException("taskset named no CPUs: " + out);
+        }
+        return out.substring(colon + 1).strip();
+    }
+
+    /** Keeps thread {@code tid} on the CPUs {@code cpus} (a `taskset` list). */
+    static void keepOn(long tid, String cpus) throws IOException, InterruptedException {
+        taskset(List.of("taskset", "-p", "-c", cpus, Long.toString(tid)));
+    }
+
+    private static String taskset(List<String> command) throws IOException, InterruptedException {
+        Procs.Outcome done = Procs.run(command, null, null, TASKSET_SECONDS_MAX);
+        if (!done.ok()) {
+            throw new IOException(String.join(" ", command) + " failed: " + done.stderr().strip());
+        }
+        return done.stdout().strip();
     }
 
     /** The given quantile of sorted nanosecond durations, in microseconds (nearest rank); 0 when none. */

@@ -81,6 +81,21 @@ public final class Report {
                 + f0(Machine.SYNC_SECONDS_MAX) + " s, in `bench/target`, " + where + ")";
     }
 
+    /**
+     * The round trip with both threads kept on one core, and on two ({@link Machine.Cores}): what a
+     * wake-up on the waker's own core costs against one on the other core.
+     */
+    static String placedCell(Map<?, ?> oneCore, Object twoCores) {
+        String cell = "both threads kept on CPU 0 (`taskset`): " + timings(oneCore, Report::f1);
+        if (twoCores instanceof Map<?, ?> two) {
+            double one = num(oneCore.get("medianMicros"));
+            cell += "; on CPUs 0 and 1: " + timings(two, Report::f1) + (one > 0 ? " (median "
+                    + f1(num(two.get("medianMicros")) / one) + "× one core's: the price of waking a thread on the"
+                    + " other core)" : "");
+        }
+        return cell;
+    }
+
     /** A {@link Machine.Timings} map's mean, median and p99, each formatted by {@code digits}. */
     static String timings(Map<?, ?> timed, DoubleFunction<String> digits) {
         return "mean " + digits.apply(num(timed.get("meanMicros"))) + " µs, median "
@@ -441,6 +456,9 @@ public final class Report {
                     + " process in system calls and wake-ups, before the run loads the machine): "
                     + timings(trip, Report::f1) + " (" + f0(num(trip.get("count"))) + " in at most "
                     + f0(Machine.ROUND_TRIP_SECONDS_MAX) + " s)");
+        }
+        if (env.get("loopbackRoundTripOneCore") instanceof Map<?, ?> one) {
+            row(out, "the same round trip, placed", placedCell(one, env.get("loopbackRoundTripTwoCores")));
         }
         row(out, "PostgreSQL", env.get("postgresql") + ", fsync=" + env.get("fsync") + ", synchronous_commit="
                 + env.get("synchronous_commit") + ", shared_buffers=" + env.get("shared_buffers")

@@ -1,6 +1,8 @@
 package dev.ledger.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +71,58 @@ class MachineTest {
         // Ten million round trips cannot fit in a tenth of a second: the time bound stops it.
         Machine.Timings timed = Machine.loopbackRoundTrips(10_000_000, 0.1);
         assertThat(timed.count()).isPositive().isLessThan(10_000_000);
+    }
+
+    @Test
+    void times_round_trips_with_the_threads_kept_on_their_cores_and_gives_the_measuring_thread_its_cores_back()
+            throws Exception {
+        long self = Machine.threadId();
+        String before = Machine.affinity(self);
+
+        Machine.Timings oneCore = Machine.loopbackRoundTrips(200, 30, new Machine.Cores(0, 0));
+        assertThat(oneCore.count()).isEqualTo(200);
+        assertThat(oneCore.medianMicros()).isPositive();
+        assertThat(Machine.affinity(self)).isEqualTo(before);
+
+        assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "a second core to put the echoing thread on");
+        Machine.Timings twoCores = Machine.loopbackRoundTrips(200, 30, new Machine.Cores(0, 1));
+        assertThat(twoCores.count()).isEqualTo(200);
+        assertThat(Machine.affinity(self)).isEqualTo(before);
+    }
+
+    @Test
+    void keeps_a_thread_on_the_cores_it_is_given() throws Exception {
+        long[] seen = new long[1];
+        String[] kept = new String[2];
+        Thread thread = new Thread(() -> {
+            try {
+                seen[0] = Machine.threadId();
+                kept[0] = Machine.affinity(seen[0]);
+                Machine.keepOn(seen[0], "0");
+                kept[1] = Machine.affinity(seen[0]);
+            } catch (Exception failed) {
+                kept[1] = failed.toString();
+            }
+        });
+        thread.start();
+        thread.join(30_000);
+        assertThat(seen[0]).as("the kernel's id of the thread, not the process's").isNotEqualTo(ProcessHandle.current().pid());
+        assertThat(kept[0]).isNotBlank();
+        assertThat(kept[1]).isEqualTo("0");
+    }
+
+    @Test
+    void a_core_that_does_not_exist_fails_the_reading_and_leaves_the_measuring_thread_as_it_was() throws Exception {
+        long self = Machine.threadId();
+        String before = Machine.affinity(self);
+
+        assertThatThrownBy(() -> Machine.loopbackRoundTrips(200, 30, new Machine.Cores(0, 4095)))
+                .isInstanceOf(IOException.class).hasMessageContaining("echoing thread could not be kept on CPU 4095");
+        assertThat(Machine.affinity(self)).isEqualTo(before);
+
+        assertThatThrownBy(() -> Machine.loopbackRoundTrips(200, 30, new Machine.Cores(4095, 0)))
+                .isInstanceOf(IOException.class).hasMessageContaining("taskset");
+        assertThat(Machine.affinity(self)).isEqualTo(before);
     }
 
     @Test

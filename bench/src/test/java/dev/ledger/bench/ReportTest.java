@@ -91,6 +91,25 @@ class ReportTest {
     }
 
     @Test
+    void theRoundTripKeptOnOneCoreAndOnTwoIsStatedWhenMeasured() {
+        Run run = new Run();
+        run.environment.put("loopbackRoundTripOneCore", Map.of("count", 50_000, "meanMicros", 18.0,
+                "medianMicros", 16.7, "p99Micros", 44.0));
+        run.environment.put("loopbackRoundTripTwoCores", Map.of("count", 9_000, "meanMicros", 120.0,
+                "medianMicros", 108.55, "p99Micros", 404.9));
+        assertThat(Report.generated(run)).contains("| the same round trip, placed | both threads kept on CPU 0"
+                + " (`taskset`): mean 18.0 µs, median 16.7 µs, p99 44.0 µs; on CPUs 0 and 1: mean 120.0 µs, median"
+                + " 108.6 µs, p99 404.9 µs (median 6.5× one core's: the price of waking a thread on the other core) |");
+
+        Run oneCpu = new Run();
+        oneCpu.environment.put("loopbackRoundTripOneCore", Map.of("count", 50_000, "meanMicros", 18.0,
+                "medianMicros", 16.7, "p99Micros", 44.0));
+        assertThat(Report.generated(oneCpu)).contains("| the same round trip, placed | both threads kept on CPU 0"
+                + " (`taskset`): mean 18.0 µs, median 16.7 µs, p99 44.0 µs |");
+        assertThat(Report.generated(new Run())).doesNotContain("the same round trip, placed");
+    }
+
+    @Test
     void theServicesJvmOptionsAreStated() {
         Run run = new Run();
         run.environment.putAll(Map.of("java", "OpenJDK 17", "serviceJvmOptions", "-XX:+UseParallelGC -Dx=y"));
