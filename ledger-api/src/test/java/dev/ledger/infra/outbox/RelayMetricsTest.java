@@ -66,22 +66,30 @@ class RelayMetricsTest {
     }
 
     @Test
-    void slow_rounds_are_logged_at_most_once_per_interval_and_the_others_counted_in_the_next_line() {
+    void slow_rounds_are_logged_at_most_once_per_interval_and_the_next_line_tells_the_slowest_left_out() {
         metrics.round(millis(60), millis(1), 1, false);
         now.addAndGet(TimeUnit.SECONDS.toNanos(4));
         metrics.round(millis(70), millis(1), 2, false);
-        now.addAndGet(TimeUnit.SECONDS.toNanos(5));
+        now.addAndGet(TimeUnit.SECONDS.toNanos(3));
+        metrics.round(millis(480), millis(2), 9, false);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(2));
         metrics.round(millis(90), millis(1), 3, false);
         assertThat(messages()).hasSize(1);
 
         now.addAndGet(TimeUnit.SECONDS.toNanos(1));
         metrics.round(millis(55), millis(5), 4, false);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(10));
+        metrics.round(millis(65), millis(6), 5, false);
 
-        assertThat(messages()).hasSize(2);
-        assertThat(messages().get(0)).startsWith("A relay round took 60 ms for 1 outbox row(s)")
-                .doesNotContain("more slow rounds");
-        assertThat(messages().get(1)).startsWith("A relay round took 55 ms for 4 outbox row(s): 5 ms")
-                .endsWith("; 2 more slow rounds since the last such line");
+        assertThat(messages()).containsExactly(
+                "A relay round took 60 ms for 1 outbox row(s): 1 ms to lock and read them,"
+                        + " 59 ms to apply them, remove them and commit",
+                "A relay round took 55 ms for 4 outbox row(s): 5 ms to lock and read them,"
+                        + " 50 ms to apply them, remove them and commit; 3 more slow round(s) since the last"
+                        + " such line, the slowest 480 ms for 9 outbox row(s): 2 ms to lock and read them,"
+                        + " 478 ms to apply them, remove them and commit",
+                "A relay round took 65 ms for 5 outbox row(s): 6 ms to lock and read them,"
+                        + " 59 ms to apply them, remove them and commit");
     }
 
     private List<String> messages() {

@@ -15,8 +15,8 @@ import org.springframework.stereotype.Component;
  * How long the relay's rounds take: every round that delivered rows, from its start (the lock and
  * the read) to its commit, careful rounds included. A read model that lags while the rounds stay
  * short is waiting for the relay to run, not for its rounds; rounds that take long are the lag.
- * A round over {@link #SLOW_ROUND} is also logged, at most once per {@link #SLOW_LOG_INTERVAL}, with
- * where its time went: its first round trip (the relay lock and the read of the pending rows) or
+ * A round over {@link #SLOW_ROUND} is also logged, at most once per {@link #SLOW_LOG_INTERVAL} (the
+ * next line counts those left out and tells the slowest of them), with where its time went: its first round trip (the relay lock and the read of the pending rows) or
  * the rest (the read models' rows, the delivered rows' removal and the commit, whose WAL flush is
  * where a disk that stalls holds a round up).
  */
@@ -38,6 +38,8 @@ public class RelayMetrics {
     /** Set back one interval at the start, so that the first slow round is logged. */
     private long lastSlowLogNanos;
     private long slowUnlogged;
+    /** The slowest of the rounds left out since the last line, told with the next one; null when none. */
+    private Slow slowestUnlogged;
 
     @Autowired
     RelayMetrics(MeterRegistry registry) {
@@ -75,22 +77,38 @@ public class RelayMetrics {
         if (nanos < SLOW_ROUND.toNanos()) {
             return;
         }
+        Slow round = new Slow(nanos, readNanos, rows, careful);
         long now = nanoClock.getAsLong();
         long skipped;
+        Slow slowest;
         synchronized (slowLog) {
             if (now - lastSlowLogNanos < SLOW_LOG_INTERVAL.toNanos()) {
                 slowUnlogged++;
+                if (slowestUnlogged == null || nanos > slowestUnlogged.nanos()) {
+                    slowestUnlogged = round;
+                }
                 return;
             }
             lastSlowLogNanos = now;
             skipped = slowUnlogged;
+            slowest = slowestUnlogged;
             slowUnlogged = 0;
+            slowestUnlogged = null;
         }
-        log.info("A relay round took {} ms for {} outbox row(s): {} ms to lock and read them, {} ms to {}{}",
-                TimeUnit.NANOSECONDS.toMillis(nanos), rows, TimeUnit.NANOSECONDS.toMillis(readNanos),
-                TimeUnit.NANOSECONDS.toMillis(nanos - readNanos),
-                careful ? "fail at once and deliver them a command at a time (careful)"
-                        : "apply them, remove them and commit",
-                skipped > 0 ? "; " + skipped + " more slow rounds since the last such line" : "");
+        log.info("A relay round took {}{}", round,
+                skipped > 0 ? "; " + skipped + " more slow round(s) since the last such line, the slowest " + slowest
+                        : "");
+    }
+
+    /** A slow round, as its log line tells it. */
+    private record Slow(long nanos, long readNanos, int rows, boolean careful) {
+        @Override
+        public String toString() {
+            return TimeUnit.NANOSECONDS.toMillis(nanos) + " ms for " + rows + " outbox row(s): "
+                    + TimeUnit.NANOSECONDS.toMillis(readNanos) + " ms to lock and read them, "
+                    + TimeUnit.NANOSECONDS.toMillis(nanos - readNanos) + " ms to "
+                    + (careful ? "fail at once and deliver them a command at a time (careful)"
+                            : "apply them, remove them and commit");
+        }
     }
 }
