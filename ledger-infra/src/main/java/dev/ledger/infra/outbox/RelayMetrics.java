@@ -16,9 +16,10 @@ import org.springframework.stereotype.Component;
  * the read) to its commit, careful rounds included. A read model that lags while the rounds stay
  * short is waiting for the relay to run, not for its rounds; rounds that take long are the lag.
  * A round over {@link #SLOW_ROUND} is also logged, at most once per {@link #SLOW_LOG_INTERVAL} (the
- * next line counts those left out and tells the slowest of them), with where its time went: its first round trip (the relay lock and the read of the pending rows) or
- * the rest (the read models' rows, the delivered rows' removal and the commit, whose WAL flush is
- * where a disk that stalls holds a round up).
+ * next line counts those left out and tells the slowest of them), with where its time went: its
+ * first round trip (the relay lock and the read of the pending rows) or the rest (the read models'
+ * rows, the delivered rows' removal and the commit, whose WAL flush is where a disk that stalls
+ * holds a round up).
  */
 @Component
 public class RelayMetrics {
