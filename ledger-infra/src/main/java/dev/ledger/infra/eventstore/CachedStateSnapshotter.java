@@ -70,7 +70,8 @@ public final class CachedStateSnapshotter implements Snapshotter {
 
     private static Counter counter(MeterRegistry registry, String source) {
         return Counter.builder("ledger.snapshots.scheduled")
-                .description("Snapshots handed to the snapshot thread, by where their state came from")
+                .description("Snapshots handed to the snapshot thread's queue, by where their state came from"
+                        + " (ledger_snapshots_dropped_total: those the queue dropped)")
                 .tag("source", source)
                 .register(registry);
     }

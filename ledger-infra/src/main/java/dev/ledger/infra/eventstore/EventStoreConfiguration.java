@@ -10,6 +10,7 @@ import dev.ledger.domain.account.Account;
 import dev.ledger.domain.account.AccountCommandTarget;
 import dev.ledger.infra.command.AccountLocks;
 import dev.ledger.infra.command.CommandProperties;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -102,13 +103,27 @@ public class EventStoreConfiguration {
      * only queues its account's snapshot (a full queue drops it; a later event asks again).
      */
     @Bean(destroyMethod = "shutdownNow")
-    ExecutorService snapshotExecutor() {
-        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(SNAPSHOT_QUEUE_MAX),
+    ExecutorService snapshotExecutor(MeterRegistry registry) {
+        return snapshotExecutor(SNAPSHOT_QUEUE_MAX, registry);
+    }
+
+    /**
+     * One snapshot thread with a queue of at most {@code queueMax} snapshots. A snapshot that finds
+     * the queue full, or the thread stopping, is dropped (never run on the asking thread, which is
+     * a writer) and counted in {@code ledger_snapshots_dropped_total}: the scheduled counter tells
+     * how many were asked for, this one how many of those were never taken.
+     */
+    static ThreadPoolExecutor snapshotExecutor(int queueMax, MeterRegistry registry) {
+        Counter dropped = Counter.builder("ledger.snapshots.dropped")
+                .description("Snapshots dropped because the snapshot thread's queue was full or the thread was"
+                        + " stopping; a later event of the account asks again")
+                .register(registry);
+        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueMax),
                 task -> {
                     Thread thread = new Thread(task, "ledger-snapshots");
                     thread.setDaemon(true);
                     return thread;
-                }, new ThreadPoolExecutor.DiscardPolicy());
+                }, (task, executor) -> dropped.increment());
     }
 
     @Bean
