@@ -16,9 +16,14 @@ import dev.ledger.support.IntegrationTest;
 import dev.ledger.support.LedgerClient.Reply;
 import dev.ledger.support.Projections;
 import dev.ledger.support.RelayPause;
+import dev.ledger.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -28,6 +33,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Proves that the read-model consumer applies only each account's next version: it holds an event
@@ -61,6 +68,9 @@ class ConsumerInboxTest extends IntegrationTest {
 
     @Autowired
     private Reconciliation reconciliation;
+
+    @Autowired
+    private PlatformTransactionManager transactionManager;
 
     private Tables tables;
 
@@ -273,6 +283,52 @@ class ConsumerInboxTest extends IntegrationTest {
         assertMatchesEventStore(applied);
         assertMatchesEventStore(settled);
         assertReconciled(List.of(applied, settled, neverOpened, neverOpenedRich));
+    }
+
+    /**
+     * The common path reads the balances it applies to without locking their rows (the consumer's
+     * lock keeps every other writer of the read models out, and each update requires the version
+     * read): while a delivery's transaction is open, another connection can still lock the row.
+     */
+    @Test
+    void the_common_delivery_reads_the_balances_without_locking_their_rows() throws Exception {
+        String account = unique("unlocked");
+        try (RelayPause pause = RelayPause.hold()) {
+            created(ledger.openAccount(account, "EUR", 0));
+            created(ledger.deposit(account, 10, "EUR"));
+            List<PendingEntry> pending = tables.pendingOf(account);
+            assertThat(pending).extracting(row -> row.entry().version()).containsExactly(1L, 2L);
+            assertDelivered(projector.deliver(List.of(pending.get(0))), pending.get(0));
+
+            Boolean lockable = new TransactionTemplate(transactionManager).execute(status -> {
+                Delivery delivery = projector.deliverInCurrentTransaction(List.of(pending.get(1)), new ArrayList<>());
+                assertThat(delivery).as("the common path took the batch").isNotNull();
+                status.setRollbackOnly();
+                return rowLockableNow(account);
+            });
+
+            assertThat(lockable).as("the balance row, while the delivery that read it is open").isTrue();
+            assertThat(balanceOf(account)).as("balance, version: the rolled-back delivery left nothing")
+                    .containsExactly(0L, 1L);
+        }
+        awaitRelayed(account);
+        assertMatchesEventStore(account);
+    }
+
+    /** Whether another connection can lock the account's balance row without waiting. */
+    private static boolean rowLockableNow(String account) {
+        try (Connection other = TestDatabase.get().connect();
+             PreparedStatement lock = other.prepareStatement(
+                     "select version from account_balance where account_id = ? for update nowait")) {
+            lock.setString(1, account);
+            lock.executeQuery().close();
+            return true;
+        } catch (SQLException failure) {
+            if ("55P03".equals(failure.getSQLState())) {
+                return false;
+            }
+            throw new IllegalStateException(failure);
+        }
     }
 
     /** No row of any read-side table names these accounts. */
