@@ -66,7 +66,7 @@ public class OutboxStore {
 
     /**
      * Planner settings for the pending query, for the rest of the round's transaction: walk the
-     * pending-rows index in id order and stop at the batch's end. Left to itself, with statistics
+     * outbox's primary key in id order (it holds pending rows only) and stop at the batch's end. Left to itself, with statistics
      * older than a burst (a fresh table, a seed, a backlog), the planner reads every pending row
      * and sorts them, so each round costs more the further the relay falls behind. Sequential
      * scans and bitmap scans are off, and so are sorts: with statistics that call the outbox empty
@@ -120,9 +120,9 @@ public class OutboxStore {
     static final String PENDING_SQL = """
             with head as materialized (
                 select o.id, o.request_id from outbox_event o
-                -- "id > 0" (always true) lets this scan, and only this one, walk the id-ordered
-                -- pending index (V7), so the request probes below must use the request index.
-                where o.relayed_at is null and o.id > 0
+                -- Walks the primary key in id order (the outbox holds pending rows only, V8 and
+                -- V14). The request probes below use the request index.
+                where o.relayed_at is null
                   -- Scalar subqueries, not EXISTS or a join: PostgreSQL can then only probe, for
                   -- each candidate, its account and its request's rows (and their accounts) by
                   -- index, never read every parked account, or all their rows, per candidate.
@@ -163,11 +163,11 @@ public class OutboxStore {
      * this one (EXPLAIN ANALYZE, warm session); in a profile of the relay's server process under
      * load, planning the full query's CTE and running its subplans took 9.8 % and 8.0 % of the
      * samples, and 0 % and 1.9 % with this one (perf, round 16). Planned under the same settings
-     * ({@link #PENDING_PLAN_SETTINGS}), so it walks the pending index and stops at the limit.
+     * ({@link #PENDING_PLAN_SETTINGS}), so it walks the primary key and stops at the limit.
      */
     static final String HEAD_SQL = """
             select id, %1$s from outbox_event o
-            where o.relayed_at is null and o.id > 0
+            where o.relayed_at is null
             order by o.id
             limit ?""".formatted(COLUMNS);
 
