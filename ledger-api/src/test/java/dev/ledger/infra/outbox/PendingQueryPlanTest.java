@@ -93,8 +93,7 @@ class PendingQueryPlanTest extends IntegrationTest {
      * Statistics taken while the relay had caught up (as autovacuum or {@code TableMaintenance}
      * leave them) say that nothing is pending, while the id-ordered index (the primary key, since
      * V14) still holds the dead entries of every row delivered (deleted, since V8) since the last
-     * vacuum. With such
-     * statistics the planner once answered "the pending rows of this request" by walking the
+     * vacuum. With such statistics the planner once answered "the pending rows of this request" by walking the
      * id-ordered pending index for each candidate: seen in the benchmark as 1.9 million buffer
      * reads for a round of 500, then 15 s socket timeouts and a backlog of 117,000 rows. Since V8 delivered rows are deleted, so the
      * statistics usually describe a nearly empty table; with those the planner also fetched the

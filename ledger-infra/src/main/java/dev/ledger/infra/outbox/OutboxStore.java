@@ -66,13 +66,13 @@ public class OutboxStore {
 
     /**
      * Planner settings for the pending query, for the rest of the round's transaction: walk the
-     * outbox's primary key in id order (it holds pending rows only) and stop at the batch's end. Left to itself, with statistics
-     * older than a burst (a fresh table, a seed, a backlog), the planner reads every pending row
-     * and sorts them, so each round costs more the further the relay falls behind. Sequential
-     * scans and bitmap scans are off, and so are sorts: with statistics that call the outbox empty
-     * (its usual state since V8) the planner walked the whole request index and sorted what it
-     * read (22,000 rows for a round of 50 in a full test run); every plan of the round needs its
-     * final sort, so only such extra sorts are ruled out.
+     * outbox's primary key in id order (it holds pending rows only) and stop at the batch's end.
+     * Left to itself, with statistics older than a burst (a fresh table, a seed, a backlog), the
+     * planner reads every pending row and sorts them, so each round costs more the further the
+     * relay falls behind. Sequential scans and bitmap scans are off, and so are sorts: with
+     * statistics that call the outbox empty (its usual state since V8) the planner walked the
+     * whole request index and sorted what it read (22,000 rows for a round of 50 in a full test
+     * run); every plan of the round needs its final sort, so only such extra sorts are ruled out.
      *
      * <p>Planned afresh for every round: the relay's connection runs the same statement for hours,
      * and PostgreSQL's plan cache keeps a generic plan made once, while the table was small. Such a
