@@ -173,7 +173,7 @@ class PendingQueryPlanTest extends IntegrationTest {
                 statement.execute(insert.formatted("'big-parked'", 1, PARKED_BACKLOG));
                 statement.execute("""
                         update outbox_event set request_id = (select request_id from outbox_event
-                                                              where relayed_at is null and id > 0 order by id limit 1)
+                                                              where relayed_at is null order by id limit 1)
                         where account_id = 'big-parked' and version = 1""");
                 statement.execute(park.formatted("big-parked"));
                 statement.execute(OutboxStore.PENDING_PLAN_SETTINGS);
