@@ -34,10 +34,12 @@ class PendingQueryPlanTest extends IntegrationTest {
     void a_round_reads_about_its_batch_behind_a_backlog_the_statistics_do_not_know() throws Exception {
         String account = unique("backlog");
         inRolledBackTransaction(connection -> {
+            // Its first row is a transfer's leg: its request is probed.
             try (PreparedStatement insert = connection.prepareStatement("""
                     insert into outbox_event (account_id, version, type, amount, currency, balance_after,
-                                              occurred_at, request_id)
-                    select ?, n, 'DEPOSITED', 1, 'EUR', n, now(), gen_random_uuid()::text
+                                              occurred_at, request_id, transfer_id)
+                    select ?, n, 'DEPOSITED', 1, 'EUR', n, now(), gen_random_uuid()::text,
+                           case when n = 1 then 'backlog-transfer' end
                     from generate_series(1, ?) as n""")) {
                 insert.setString(1, account);
                 insert.setInt(2, BACKLOG);
@@ -48,8 +50,8 @@ class PendingQueryPlanTest extends IntegrationTest {
                     select count(*) from outbox_event o join relay_dead_letter d
                       on d.account_id = o.account_id and d.released_at is null
                     where o.relayed_at is null""");
-            // A parked account with a backlog of its own, sharing a request with the backlog above:
-            // leaving it out must not cost a scan of every pending row per row.
+            // A parked account with a backlog of its own, whose first row is the other leg of the
+            // backlog's first transfer: leaving it out must not cost a scan of every pending row per row.
             String parked = unique("backlog-parked");
             try (PreparedStatement park = connection.prepareStatement("""
                     with parked as (
@@ -57,11 +59,12 @@ class PendingQueryPlanTest extends IntegrationTest {
                         values (?, 1, 'test', 1, now()) returning 1),
                     rows as (
                         insert into outbox_event (account_id, version, type, amount, currency, balance_after,
-                                                  occurred_at, request_id)
+                                                  occurred_at, request_id, transfer_id)
                         select ?, n, 'DEPOSITED', 1, 'EUR', n, now(),
                                case when n = 1 then (select request_id from outbox_event
                                                      where account_id = ? and version = 1)
-                                    else gen_random_uuid()::text end
+                                    else gen_random_uuid()::text end,
+                               case when n = 1 then 'backlog-transfer' end
                         from generate_series(1, ?) as n returning 1)
                     select (select count(*) from parked), (select count(*) from rows)""")) {
                 park.setString(1, parked);
@@ -171,10 +174,13 @@ class PendingQueryPlanTest extends IntegrationTest {
                 statement.execute("analyze relay_dead_letter");
                 statement.execute(insert.formatted("'acc-' || (n % 1000)", DELIVERED + 1, DELIVERED + BACKLOG));
                 statement.execute(insert.formatted("'big-parked'", 1, PARKED_BACKLOG));
+                // The oldest pending row and the parked account's first are a transfer's two legs.
                 statement.execute("""
-                        update outbox_event set request_id = (select request_id from outbox_event
+                        update outbox_event set transfer_id = 'parked-transfer',
+                                                request_id = (select request_id from outbox_event
                                                               where relayed_at is null order by id limit 1)
-                        where account_id = 'big-parked' and version = 1""");
+                        where account_id = 'big-parked' and version = 1
+                           or id = (select id from outbox_event where relayed_at is null order by id limit 1)""");
                 statement.execute(park.formatted("big-parked"));
                 statement.execute(OutboxStore.PENDING_PLAN_SETTINGS);
 

@@ -107,11 +107,11 @@ class PendingReadTest extends IntegrationTest {
                 statement.execute("create temp table relay_dead_letter (like public.relay_dead_letter including all)"
                         + " on commit drop");
                 String row = "insert into outbox_event (account_id, version, type, amount, currency, balance_after,"
-                        + " occurred_at, request_id) values ('%s', 1, '%s', 1, 'EUR', 1, now(), '%s')";
-                statement.execute(row.formatted("a", "DEPOSIT", "request-a"));
-                statement.execute(row.formatted("b", "TRANSFER_DEBIT", "request-transfer"));
-                statement.execute(row.formatted("c", "DEPOSIT", "request-c"));
-                statement.execute(row.formatted("d", "TRANSFER_CREDIT", "request-transfer"));
+                        + " occurred_at, request_id, transfer_id) values ('%s', 1, '%s', 1, 'EUR', 1, now(), '%s', %s)";
+                statement.execute(row.formatted("a", "DEPOSIT", "request-a", "null"));
+                statement.execute(row.formatted("b", "TRANSFER_DEBIT", "request-transfer", "'transfer'"));
+                statement.execute(row.formatted("c", "DEPOSIT", "request-c", "null"));
+                statement.execute(row.formatted("d", "TRANSFER_CREDIT", "request-transfer", "'transfer'"));
                 work.run(connection, new ArrayList<>());
             } finally {
                 connection.rollback();

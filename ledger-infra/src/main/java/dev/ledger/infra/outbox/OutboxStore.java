@@ -7,8 +7,10 @@ import dev.ledger.infra.account.LedgerEntryColumns;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -51,8 +53,29 @@ public class OutboxStore {
     /** Adds the insert of the buffered rows, one statement for all of them, and empties the buffer. */
     private void insertAll(List<LedgerEntry> entries, Pipeline pipeline) {
         if (!entries.isEmpty()) {
+            requireOneRowPerRequestOutsideTransfers(entries);
             LedgerEntryColumns.insertAll(pipeline, "outbox_event", entries);
             entries.clear();
+        }
+    }
+
+    /**
+     * The relay keeps a request's rows together only where they carry a transfer id: the request
+     * index holds a transfer's legs only (V15), and the pending query probes the request of those
+     * rows only. A request that wrote two rows without one would have them delivered as two
+     * requests, in rounds of their own, so it is refused here, with its transaction. All the rows
+     * of a request are written by its one transaction, so its rows are all in {@code entries}.
+     */
+    static void requireOneRowPerRequestOutsideTransfers(List<LedgerEntry> entries) {
+        if (entries.size() < 2) {
+            return;
+        }
+        Set<String> requests = new HashSet<>();
+        for (LedgerEntry entry : entries) {
+            if (entry.transferId() == null && entry.requestId() != null && !requests.add(entry.requestId())) {
+                throw new IllegalStateException("request " + entry.requestId()
+                        + " wrote more than one outbox row without a transfer id");
+            }
         }
     }
 
@@ -119,18 +142,19 @@ public class OutboxStore {
      */
     static final String PENDING_SQL = """
             with head as materialized (
-                select o.id, o.request_id from outbox_event o
+                select o.id, o.request_id, o.transfer_id from outbox_event o
                 -- Walks the primary key in id order (the outbox holds pending rows only, V8 and
-                -- V14). The request probes below use the request index.
+                -- V14). The request probes below use the request index, which holds a transfer's
+                -- legs only (V15): only they share a request, and only their probes say so.
                 where o.relayed_at is null
                   -- Scalar subqueries, not EXISTS or a join: PostgreSQL can then only probe, for
                   -- each candidate, its account and its request's rows (and their accounts) by
                   -- index, never read every parked account, or all their rows, per candidate.
                   and (select true from relay_dead_letter d
                        where d.account_id = o.account_id and d.released_at is null) is null
-                  and (o.request_id is null or (
+                  and (o.request_id is null or o.transfer_id is null or (
                       select count(*) from outbox_event g
-                      where g.request_id = o.request_id and g.relayed_at is null
+                      where g.request_id = o.request_id and g.relayed_at is null and g.transfer_id is not null
                         and (select true from relay_dead_letter d
                              where d.account_id = g.account_id and d.released_at is null)) = 0)
                 order by o.id
@@ -142,8 +166,9 @@ public class OutboxStore {
             where o.id = any(array(select id from head))
             union
             select id, %1$s from outbox_event o
-            where o.relayed_at is null
-              and o.request_id = any(array(select request_id from head where request_id is not null))
+            where o.relayed_at is null and o.transfer_id is not null
+              and o.request_id = any(array(select request_id from head
+                                           where request_id is not null and transfer_id is not null))
             order by id""".formatted(COLUMNS);
 
     /**
