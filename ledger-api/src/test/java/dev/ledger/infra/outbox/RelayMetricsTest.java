@@ -44,7 +44,7 @@ class RelayMetricsTest {
 
     @Test
     void a_round_within_the_lag_budget_is_timed_and_not_logged() {
-        metrics.round(millis(49), millis(2), 10, false);
+        metrics.round(millis(49), millis(2), millis(13), 10, false);
 
         assertThat(registry.get("ledger.relay.round").timer().count()).isEqualTo(1);
         assertThat(registry.get("ledger.relay.round").timer().totalTime(TimeUnit.MILLISECONDS)).isEqualTo(49);
@@ -53,13 +53,13 @@ class RelayMetricsTest {
 
     @Test
     void a_round_over_the_budget_is_logged_with_where_its_time_went() {
-        metrics.round(millis(120), millis(3), 16, false);
+        metrics.round(millis(120), millis(3), millis(32), 16, false);
         metrics.logNextSlowRound();
-        metrics.round(millis(80), millis(70), 4, true);
+        metrics.round(millis(80), millis(70), millis(70), 4, true);
 
         assertThat(messages()).containsExactly(
                 "A relay round took 120 ms for 16 outbox row(s): 3 ms to lock and read them,"
-                        + " 117 ms to apply them, remove them and commit",
+                        + " 29 ms to read the read models and apply them, 88 ms to write them, remove them and commit",
                 "A relay round took 80 ms for 4 outbox row(s): 70 ms to lock and read them,"
                         + " 10 ms to fail at once and deliver them a command at a time (careful)");
         assertThat(registry.get("ledger.relay.round").timer().count()).isEqualTo(2);
@@ -67,29 +67,30 @@ class RelayMetricsTest {
 
     @Test
     void slow_rounds_are_logged_at_most_once_per_interval_and_the_next_line_tells_the_slowest_left_out() {
-        metrics.round(millis(60), millis(1), 1, false);
+        metrics.round(millis(60), millis(1), millis(15), 1, false);
         now.addAndGet(TimeUnit.SECONDS.toNanos(4));
-        metrics.round(millis(70), millis(1), 2, false);
+        metrics.round(millis(70), millis(1), millis(18), 2, false);
         now.addAndGet(TimeUnit.SECONDS.toNanos(3));
-        metrics.round(millis(480), millis(2), 9, false);
+        metrics.round(millis(480), millis(2), millis(121), 9, false);
         now.addAndGet(TimeUnit.SECONDS.toNanos(2));
-        metrics.round(millis(90), millis(1), 3, false);
+        metrics.round(millis(90), millis(1), millis(23), 3, false);
         assertThat(messages()).hasSize(1);
 
         now.addAndGet(TimeUnit.SECONDS.toNanos(1));
-        metrics.round(millis(55), millis(5), 4, false);
+        metrics.round(millis(55), millis(5), millis(17), 4, false);
         now.addAndGet(TimeUnit.SECONDS.toNanos(10));
-        metrics.round(millis(65), millis(6), 5, false);
+        metrics.round(millis(65), millis(6), millis(20), 5, false);
 
         assertThat(messages()).containsExactly(
                 "A relay round took 60 ms for 1 outbox row(s): 1 ms to lock and read them,"
-                        + " 59 ms to apply them, remove them and commit",
+                        + " 14 ms to read the read models and apply them, 45 ms to write them, remove them and commit",
                 "A relay round took 55 ms for 4 outbox row(s): 5 ms to lock and read them,"
-                        + " 50 ms to apply them, remove them and commit; 3 more slow round(s) since the last"
+                        + " 12 ms to read the read models and apply them, 38 ms to write them, remove them and commit;"
+                        + " 3 more slow round(s) since the last"
                         + " such line, the slowest 480 ms for 9 outbox row(s): 2 ms to lock and read them,"
-                        + " 478 ms to apply them, remove them and commit",
+                        + " 119 ms to read the read models and apply them, 359 ms to write them, remove them and commit",
                 "A relay round took 65 ms for 5 outbox row(s): 6 ms to lock and read them,"
-                        + " 59 ms to apply them, remove them and commit");
+                        + " 14 ms to read the read models and apply them, 45 ms to write them, remove them and commit");
     }
 
     private List<String> messages() {

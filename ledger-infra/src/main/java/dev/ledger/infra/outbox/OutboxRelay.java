@@ -54,8 +54,10 @@ public class OutboxRelay {
      */
     public int relayOnce() {
         long start = System.nanoTime();
-        // When the first round trip (the lock and the read) had come back; 0 until it has.
+        // When the first round trip (the lock and the read) had come back, and when the batch had been
+        // applied (its last round trip, the rows and the commit, about to go); 0 until then.
         long[] readAt = {0};
+        long[] appliedAt = {0};
         List<Instant> accepted = new ArrayList<>();
         Integer handled;
         try {
@@ -72,6 +74,7 @@ public class OutboxRelay {
                     return CAREFULLY;
                 }
                 settle(delivery);
+                appliedAt[0] = System.nanoTime();
                 return batch.size();
             });
         } catch (RuntimeException failedAtOnce) {
@@ -81,21 +84,25 @@ public class OutboxRelay {
         if (handled != null && handled == CAREFULLY) {
             int carefully = relayCarefully();
             if (carefully > 0) {
-                timed(start, readAt[0], carefully, true);
+                timed(start, readAt[0], 0, carefully, true);
             }
             return carefully;
         }
         consumer.applied(accepted);
         if (handled != null && handled > 0) {
-            timed(start, readAt[0], handled, false);
+            timed(start, readAt[0], appliedAt[0], handled, false);
         }
         return handled == null ? 0 : handled;
     }
 
-    /** Times a round that delivered rows; a first round trip that never came back counts as all read. */
-    private void timed(long start, long readAt, int rows, boolean careful) {
+    /**
+     * Times a round that delivered rows; a first round trip that never came back counts as all read,
+     * and a batch never applied (or gone the careful way) as applied at the end.
+     */
+    private void timed(long start, long readAt, long appliedAt, int rows, boolean careful) {
         long end = System.nanoTime();
-        metrics.round(end - start, (readAt == 0 ? end : readAt) - start, rows, careful);
+        long read = (readAt == 0 ? end : readAt) - start;
+        metrics.round(end - start, read, Math.max(read, (appliedAt == 0 ? end : appliedAt) - start), rows, careful);
     }
 
     /** A round's answer when its batch must go the careful way. */

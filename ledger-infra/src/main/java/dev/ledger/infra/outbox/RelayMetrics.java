@@ -17,9 +17,11 @@ import org.springframework.stereotype.Component;
  * short is waiting for the relay to run, not for its rounds; rounds that take long are the lag.
  * A round over {@link #SLOW_ROUND} is also logged, at most once per {@link #SLOW_LOG_INTERVAL} (the
  * next line counts those left out and tells the slowest of them), with where its time went: its
- * first round trip (the relay lock and the read of the pending rows) or the rest (the read models'
- * rows, the delivered rows' removal and the commit, whose WAL flush is where a disk that stalls
- * holds a round up).
+ * first round trip (the relay lock and the read of the pending rows), applying them (the read
+ * models' read, a round trip of its own, and the service's work on them), and its last round trip
+ * (the read models' rows, the delivered rows' removal and the commit, whose WAL flush is where a
+ * disk that stalls holds a round up). Time spent applying that the read models' read does not
+ * explain is the service's: its thread waiting for a core, or a pause of the JVM.
  */
 @Component
 public class RelayMetrics {
@@ -70,15 +72,16 @@ public class RelayMetrics {
 
     /**
      * A round that delivered {@code rows} in {@code nanos}, of which {@code readNanos} until its
-     * pending rows had been read (its first round trip); {@code careful} if it went the careful way
-     * (then the rest is the careful round's transactions too).
+     * pending rows had been read (its first round trip) and {@code appliedNanos} until they had been
+     * applied (its last round trip about to go); {@code careful} if it went the careful way (then the
+     * rest after the read is the careful round's transactions, and {@code appliedNanos} is not told).
      */
-    void round(long nanos, long readNanos, int rows, boolean careful) {
+    void round(long nanos, long readNanos, long appliedNanos, int rows, boolean careful) {
         rounds.record(nanos, TimeUnit.NANOSECONDS);
         if (nanos < SLOW_ROUND.toNanos()) {
             return;
         }
-        Slow round = new Slow(nanos, readNanos, rows, careful);
+        Slow round = new Slow(nanos, readNanos, appliedNanos, rows, careful);
         long now = nanoClock.getAsLong();
         long skipped;
         Slow slowest;
@@ -102,14 +105,19 @@ public class RelayMetrics {
     }
 
     /** A slow round, as its log line tells it. */
-    private record Slow(long nanos, long readNanos, int rows, boolean careful) {
+    private record Slow(long nanos, long readNanos, long appliedNanos, int rows, boolean careful) {
         @Override
         public String toString() {
-            return TimeUnit.NANOSECONDS.toMillis(nanos) + " ms for " + rows + " outbox row(s): "
-                    + TimeUnit.NANOSECONDS.toMillis(readNanos) + " ms to lock and read them, "
-                    + TimeUnit.NANOSECONDS.toMillis(nanos - readNanos) + " ms to "
-                    + (careful ? "fail at once and deliver them a command at a time (careful)"
-                            : "apply them, remove them and commit");
+            String head = TimeUnit.NANOSECONDS.toMillis(nanos) + " ms for " + rows + " outbox row(s): "
+                    + TimeUnit.NANOSECONDS.toMillis(readNanos) + " ms to lock and read them, ";
+            if (careful) {
+                return head + TimeUnit.NANOSECONDS.toMillis(nanos - readNanos)
+                        + " ms to fail at once and deliver them a command at a time (careful)";
+            }
+            return head + TimeUnit.NANOSECONDS.toMillis(appliedNanos - readNanos)
+                    + " ms to read the read models and apply them, "
+                    + TimeUnit.NANOSECONDS.toMillis(nanos - appliedNanos)
+                    + " ms to write them, remove them and commit";
         }
     }
 }
