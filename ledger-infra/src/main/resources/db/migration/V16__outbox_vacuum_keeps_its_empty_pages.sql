@@ -1,11 +1,11 @@
 -- A vacuum of the outbox no longer cuts its empty pages off the end of its file. The outbox holds
 -- undelivered rows only (V8): a delivery deletes its rows, so after every vacuum the pages at the
 -- end are empty and the vacuum tried to truncate them. Truncating takes an ACCESS EXCLUSIVE lock on
--- the table: the vacuum tries for it again and again (for up to 5 s) while writers hold their row
--- locks, and once it has it, every insert of a write group and every relay round waits until it
--- has checked the pages, logged the truncation, flushed the WAL and shortened the file. Under load
--- (this table is vacuumed after 1 % of it changes: every 10 s or so at 2,500 deposits/s) a
--- sampler of pg_stat_activity saw the writer's outbox insert and the relay's pending read wait on
+-- the table: the vacuum tries for it again and again (for up to 5 s) while writers hold their own
+-- lock on the table, and once it has it, every insert of a write group and every relay round waits
+-- until it has checked the pages, logged the truncation, flushed the WAL and shortened the file.
+-- Under load (this table is vacuumed after 1 % of it changes: every 10 s or so at 2,500 deposits/s)
+-- a sampler of pg_stat_activity saw the writer's outbox insert and the relay's pending read wait on
 -- the table's lock while such a vacuum held it, and the vacuum spend 150 ms retrying for it.
 --
 -- The empty pages stay in the file and inserts reuse them (the vacuum records their free space).
