@@ -20,8 +20,8 @@ import org.springframework.stereotype.Component;
  * first round trip (the relay lock and the read of the pending rows), applying them (the read
  * models' read, a round trip of its own, and the service's work on them), and its last round trip
  * (the read models' rows, the delivered rows' removal and the commit, whose WAL flush is where a
- * disk that stalls holds a round up). Time spent applying that the read models' read does not
- * explain is the service's: its thread waiting for a core, or a pause of the JVM.
+ * disk that stalls holds a round up). The line does not tell the read models' read from the
+ * service's work: both are in the time spent applying.
  */
 @Component
 public class RelayMetrics {
