@@ -55,8 +55,12 @@ public final class Pipeline {
     }
 
     /**
-     * A statement that must write exactly {@code rows} rows: any other count fails the pipeline
-     * (and so the transaction) with an {@link IllegalStateException}.
+     * A statement that must write exactly {@code rows} rows: any other count throws an
+     * {@link IllegalStateException} once the round trip has come back. That is after every
+     * statement of the pipeline has run, a {@code commit} among them included: for a statement
+     * whose count can differ without an error (an update, an insert that skips conflicts) in a
+     * pipeline that may commit, check the count in the statement instead (with
+     * {@code ledger_expect}), so that the server stops the pipeline before its commit.
      */
     public Pipeline write(String sql, int rows, Object... args) {
         int position = steps.size() + 1;

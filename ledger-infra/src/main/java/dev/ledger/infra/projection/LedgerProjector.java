@@ -235,18 +235,25 @@ public class LedgerProjector {
                     Pipeline.longs(opened, id -> balances.get(id).position()));
         }
         if (!moved.isEmpty()) {
-            // Each row only if it is still at the version read under the consumer's lock.
-            pipeline.write("""
-                    update account_balance b
-                    set balance = u.balance, version = u.version, position = u.position, updated_at = ?::timestamptz
-                    from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
-                      as u(account_id, read_version, balance, version, position)
-                    where b.account_id = u.account_id and b.version = u.read_version""",
-                    moved.size(), now,
+            // Each row only if it is still at the version read under the consumer's lock, and the
+            // statement fails unless every row was: checked by the server, in the statement, because
+            // the commit may go in the same round trip (a count checked here, once the round trip has
+            // come back, would come after the commit).
+            pipeline.query("""
+                    with moved as (
+                        update account_balance b
+                        set balance = u.balance, version = u.version, position = u.position,
+                            updated_at = ?::timestamptz
+                        from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                          as u(account_id, read_version, balance, version, position)
+                        where b.account_id = u.account_id and b.version = u.read_version
+                        returning 1)
+                    select ledger_expect(count(*) = ?::bigint, 'the read models'' versions') from moved""",
+                    rs -> { }, now,
                     moved.toArray(String[]::new), Pipeline.longs(moved, readVersions::get),
                     Pipeline.longs(moved, id -> balances.get(id).balance()),
                     Pipeline.longs(moved, id -> balances.get(id).version()),
-                    Pipeline.longs(moved, id -> balances.get(id).position()));
+                    Pipeline.longs(moved, id -> balances.get(id).position()), (long) moved.size());
         }
         // Written in the transaction's last round trip, after what else it buffered.
         TransactionBuffer.<List<Pipeline>>of(writes, ArrayList::new, (buffered, last) -> {
