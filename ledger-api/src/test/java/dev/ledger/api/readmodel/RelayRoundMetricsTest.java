@@ -27,15 +27,22 @@ import org.springframework.beans.factory.annotation.Autowired;
  * Proves that the relay times its rounds ({@code ledger_relay_round_seconds}) and that a round's
  * time is all of it: a round held up by a lock on the read model is counted over 200 ms, and its
  * log line puts the wait where it was, in the round's last round trip (the read models' rows and
- * the commit), not in its read nor in applying the rows.
+ * the commit), not in its read nor in applying the rows; that round read the read models in its
+ * first round trip, with the rows. A round whose consumer lock is held elsewhere (as by a rebuild)
+ * reads them in a round trip of its own, which waits for the lock, and the line says so.
  */
 class RelayRoundMetricsTest extends IntegrationTest {
 
     private static final String ROUNDS = "ledger_relay_round_seconds";
     private static final String UNDER_200_MS = ROUNDS + "_bucket{le=\"0.2\"}";
     private static final Pattern SPLIT = Pattern.compile(
-            "A relay round took (\\d+) ms for \\d+ outbox row\\(s\\): (\\d+) ms to lock and read them,"
-                    + " (\\d+) ms to read the read models and apply them, (\\d+) ms to write them, remove them and commit.*");
+            "A relay round took (\\d+) ms for \\d+ outbox row\\(s\\): (\\d+) ms to lock and read them"
+                    + "( and the read models)?, (\\d+) ms to (?:read the read models and )?apply them,"
+                    + " (\\d+) ms to write them, remove them and commit.*");
+
+    /** The consumer's lock ({@code LedgerProjector.LOCK_CLASS}, {@code PROJECTOR_LOCK}). */
+    private static final int LOCK_CLASS = 0x1ed9e7;
+    private static final int PROJECTOR_LOCK = 2;
 
     @Autowired
     private RelayMetrics relayMetrics;
@@ -97,15 +104,69 @@ class RelayRoundMetricsTest extends IntegrationTest {
         assertThat(lines).as("the held round's log line").hasSize(1);
         Matcher split = SPLIT.matcher(lines.get(0));
         assertThat(split.matches()).as(lines.get(0)).isTrue();
+        assertThat(split.group(3)).as("the read models read with the rows, in the first round trip: " + lines.get(0))
+                .isNotNull();
         long took = Long.parseLong(split.group(1));
         long read = Long.parseLong(split.group(2));
-        long applied = Long.parseLong(split.group(3));
-        long written = Long.parseLong(split.group(4));
+        long applied = Long.parseLong(split.group(4));
+        long written = Long.parseLong(split.group(5));
         // Each part is rounded down to whole milliseconds on its own.
         assertThat(took).isGreaterThanOrEqualTo(250).isBetween(read + applied + written, read + applied + written + 2);
         assertThat(written).as("the wait for the read model's row lock, in the last round trip").isGreaterThanOrEqualTo(250);
-        assertThat(applied).as("reading the read models and applying the rows").isLessThan(250);
+        assertThat(applied).as("applying the rows").isLessThan(250);
         assertThat(read).as("the round's lock and read").isLessThan(250);
+    }
+
+    @Test
+    void a_round_whose_consumer_lock_is_held_elsewhere_reads_the_read_models_itself_once_it_has_the_lock()
+            throws Exception {
+        String account = unique("relay-lock");
+        Api.created(ledger.openAccount(account, "EUR", 0));
+        Projections.awaitSettled();
+
+        Logger logger = (Logger) LoggerFactory.getLogger(RelayMetrics.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Level levelBefore = logger.getLevel();
+        try (Connection lock = TestDatabase.get().connect()) {
+            lock.setAutoCommit(false);
+            int pid = (int) TestDatabase.queryLong(lock, "select pg_backend_pid()");
+            try (PreparedStatement consumerLock = lock.prepareStatement("select pg_advisory_xact_lock(?, ?)")) {
+                consumerLock.setInt(1, LOCK_CLASS);
+                consumerLock.setInt(2, PROJECTOR_LOCK);
+                consumerLock.executeQuery().close();
+            }
+
+            Api.created(ledger.deposit(account, 70, "EUR"));
+
+            // The relay's round has read the deposit's row, found the consumer's lock taken, and
+            // waits for it in the read models' own read.
+            Poll.until("a relay round waiting for the consumer's lock", Duration.ofSeconds(20),
+                    () -> countBlockedBy(pid), blocked -> blocked > 0);
+            logger.setLevel(Level.INFO);
+            logged.start();
+            logger.addAppender(logged);
+            RelayMetricsAccess.logNextSlowRound(relayMetrics);
+            TestDatabase.queryLong(lock, "select 1 from pg_sleep(0.25)");
+            lock.commit();
+            Projections.awaitSettled();
+        } finally {
+            logger.detachAppender(logged);
+            logger.setLevel(levelBefore);
+        }
+
+        assertThat(ledger.account(account).json().get("balance").asLong()).as("the deposit got through")
+                .isEqualTo(70);
+        assertThat(Rows.count("select count(*) from event_feed where account_id = ?", account))
+                .as("the account's events in the feed, once each").isEqualTo(2);
+        List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(lines).as("the held round's log line").hasSize(1);
+        Matcher split = SPLIT.matcher(lines.get(0));
+        assertThat(split.matches()).as(lines.get(0)).isTrue();
+        assertThat(split.group(3)).as("the read models read in a round trip of their own: " + lines.get(0)).isNull();
+        assertThat(lines.get(0)).contains("ms to read the read models and apply them");
+        assertThat(Long.parseLong(split.group(4))).as("the wait for the consumer's lock, in reading the read models")
+                .isGreaterThanOrEqualTo(250);
+        assertThat(Long.parseLong(split.group(2))).as("the round's lock and read").isLessThan(250);
     }
 
     private static int countBlockedBy(int pid) {

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.infra.account.AccountHistory;
 import dev.ledger.infra.account.LedgerEntry;
+import dev.ledger.infra.Pipeline;
+import dev.ledger.infra.outbox.OutboxStore.PendingAccounts;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import dev.ledger.infra.outbox.Tables.FeedRow;
 import dev.ledger.infra.outbox.Tables.Snapshot;
 import dev.ledger.infra.projection.LedgerProjector;
 import dev.ledger.infra.projection.LedgerProjector.Delivery;
+import dev.ledger.infra.projection.LedgerProjector.ReadAlongside;
 import dev.ledger.infra.projection.ProjectionMetrics;
 import dev.ledger.infra.reconciliation.Reconciliation;
 import dev.ledger.infra.reconciliation.Reconciliation.Mismatch;
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -71,6 +75,9 @@ class ConsumerInboxTest extends IntegrationTest {
 
     @Autowired
     private PlatformTransactionManager transactionManager;
+
+    @Autowired
+    private JdbcTemplate jdbc;
 
     private Tables tables;
 
@@ -313,6 +320,62 @@ class ConsumerInboxTest extends IntegrationTest {
         }
         awaitRelayed(account);
         assertMatchesEventStore(account);
+    }
+
+    /**
+     * The read models a relay round reads in its first round trip, with the rows
+     * ({@link LedgerProjector#readAlongside}), serve a batch only when every account of the batch
+     * is among those read: for any other batch the delivery reads them itself, and either way
+     * applies the batch.
+     */
+    @Test
+    void read_models_read_with_the_rows_serve_only_a_batch_whose_accounts_they_read() throws Exception {
+        String read = unique("alongside-read");
+        String unread = unique("alongside-unread");
+        try (RelayPause pause = RelayPause.hold()) {
+            created(ledger.openAccount(read, "EUR", 0));
+            created(ledger.openAccount(unread, "EUR", 0));
+            List<PendingEntry> openings = pendingOf(read, unread);
+            assertThat(projector.deliver(openings).failed()).isEmpty();
+            created(ledger.deposit(read, 11, "EUR"));
+            created(ledger.deposit(unread, 13, "EUR"));
+            PendingEntry readDeposit = tables.pendingOf(read).get(1);
+            PendingEntry unreadDeposit = tables.pendingOf(unread).get(1);
+            // Reads the one account, as if it were the only one of the outbox's head.
+            PendingAccounts onlyRead = new PendingAccounts(
+                    "select account_id from account_balance where account_id = '" + read + "' limit ?", 10);
+            TransactionTemplate transactions = new TransactionTemplate(transactionManager);
+
+            boolean[] used = {true};
+            transactions.executeWithoutResult(status -> {
+                Pipeline first = new Pipeline();
+                ReadAlongside alongside = projector.readAlongside(first, onlyRead);
+                first.run(jdbc);
+                Delivery delivery = projector.deliverInCurrentTransaction(List.of(readDeposit, unreadDeposit),
+                        new ArrayList<>(), alongside);
+                assertThat(delivery).as("the common path took the batch").isNotNull();
+                used[0] = alongside.used();
+                status.setRollbackOnly();
+            });
+            assertThat(used[0]).as("read models read for one of the batch's two accounts, used").isFalse();
+
+            transactions.executeWithoutResult(status -> {
+                Pipeline first = new Pipeline();
+                ReadAlongside alongside = projector.readAlongside(first, onlyRead);
+                first.run(jdbc);
+                Delivery delivery = projector.deliverInCurrentTransaction(List.of(readDeposit), new ArrayList<>(),
+                        alongside);
+                assertThat(delivery).as("the common path took the batch").isNotNull();
+                used[0] = alongside.used();
+            });
+            assertThat(used[0]).as("read models read for the batch's one account, used").isTrue();
+            assertThat(balanceOf(read)).as("balance, version").containsExactly(11L, 2L);
+            assertThat(balanceOf(unread)).as("balance, version: not delivered yet").containsExactly(0L, 1L);
+        }
+        awaitRelayed(read);
+        awaitRelayed(unread);
+        assertMatchesEventStore(read);
+        assertMatchesEventStore(unread);
     }
 
     /** Whether another connection can lock the account's balance row without waiting. */

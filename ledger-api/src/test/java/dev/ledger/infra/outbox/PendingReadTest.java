@@ -68,6 +68,45 @@ class PendingReadTest extends IntegrationTest {
         });
     }
 
+    /**
+     * A consumer's statements added to a round's first round trip ({@code LedgerProjector.readAlongside}
+     * in the service) go with the head read, in the same round trip, after it: they see the head's
+     * accounts through {@link OutboxStore.PendingAccounts}, and run under the pending query's planner
+     * settings but with the plan cache's own setting, so that their plans may be kept; the settings
+     * are back to what they were once the round trip is over. They run whether or not the relay's
+     * lock was granted (the service's relay may hold it now): a round that has it answers the rows.
+     */
+    @Test
+    void a_consumers_statements_go_in_the_first_round_trip_with_the_heads_accounts() throws Exception {
+        inRolledBackTransaction((connection, sent) -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("set local plan_cache_mode = force_generic_plan");
+            }
+            OutboxStore store = store(connection, sent);
+            List<String> accounts = new ArrayList<>();
+            List<String> settings = new ArrayList<>();
+            List<PendingEntry> rows = store.lockAndReadPending(50, (pipeline, pending) -> pipeline
+                    .query("select current_setting('plan_cache_mode'), current_setting('enable_seqscan')",
+                            rs -> settings.addAll(List.of(rs.getString(1), rs.getString(2))))
+                    .query("select account_id from (" + pending.sql() + ") a", rs -> accounts.add(rs.getString(1)),
+                            pending.limit()));
+
+            assertThat(sent).as("round trips").hasSize(1);
+            assertThat(accounts).as("the head's accounts").containsExactlyInAnyOrder("a", "b", "c", "d");
+            assertThat(settings).as("plan cache, sequential scans").containsExactly("force_generic_plan", "off");
+            if (rows != null) {
+                assertThat(rows(rows)).containsExactly("a#1", "b#1", "c#1", "d#1");
+            }
+            try (Statement statement = connection.createStatement();
+                 var rs = statement.executeQuery("select current_setting('plan_cache_mode'),"
+                         + " current_setting('enable_seqscan')")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(List.of(rs.getString(1), rs.getString(2))).as("settings after the round trip")
+                        .containsExactly("force_generic_plan", "on");
+            }
+        });
+    }
+
     /** A store on the test's connection, whose every statement sent is added to {@code sent}. */
     private static OutboxStore store(Connection connection, List<String> sent) {
         Connection recording = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),

@@ -3,6 +3,7 @@ package dev.ledger.infra.outbox;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import dev.ledger.infra.projection.LedgerProjector;
 import dev.ledger.infra.projection.LedgerProjector.Delivery;
+import dev.ledger.infra.projection.LedgerProjector.ReadAlongside;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +46,11 @@ public class OutboxRelay {
 
     /**
      * One round; returns the rows it took care of (0 when idle or when another round holds the
-     * lock). The common round delivers its rows in its own transaction: the consumer's rows, the
-     * removal of the delivered rows from the outbox and the commit go to the server in one round
-     * trip, so a delivery and its removal commit together or not at all. A batch that cannot be
+     * lock). The common round delivers its rows in its own transaction, in two round trips: the
+     * first takes the lock and reads the pending rows and, in statements of its own after them, the
+     * consumer's state of their accounts ({@link LedgerProjector#readAlongside}); the second
+     * carries the consumer's rows, the removal of the delivered rows from the outbox and the
+     * commit, so a delivery and its removal commit together or not at all. A batch that cannot be
      * applied that way (a gap, a held event, a failing row) rolls that transaction back and is
      * delivered again by a careful round, whose consumer commits on its own, unit by unit, and parks
      * what fails. A round that delivered rows is timed ({@link RelayMetrics}).
@@ -59,16 +62,19 @@ public class OutboxRelay {
         long[] readAt = {0};
         long[] appliedAt = {0};
         List<Instant> accepted = new ArrayList<>();
+        // The read models, read in the first round trip with the rows (for the consumer's delivery).
+        ReadAlongside[] alongside = {null};
         Integer handled;
         try {
             handled = transactions.execute(status -> {
                 outbox.commitWithRows();
-                List<PendingEntry> batch = outbox.lockAndReadPending(batchSize);
+                List<PendingEntry> batch = outbox.lockAndReadPending(batchSize,
+                        (pipeline, accounts) -> alongside[0] = consumer.readAlongside(pipeline, accounts));
                 readAt[0] = System.nanoTime();
                 if (batch == null || batch.isEmpty()) {
                     return 0;
                 }
-                Delivery delivery = consumer.deliverInCurrentTransaction(batch, accepted);
+                Delivery delivery = consumer.deliverInCurrentTransaction(batch, accepted, alongside[0]);
                 if (delivery == null) {
                     status.setRollbackOnly();
                     return CAREFULLY;
@@ -84,13 +90,13 @@ public class OutboxRelay {
         if (handled != null && handled == CAREFULLY) {
             int carefully = relayCarefully();
             if (carefully > 0) {
-                timed(start, readAt[0], 0, carefully, true);
+                timed(start, readAt[0], 0, carefully, true, false);
             }
             return carefully;
         }
         consumer.applied(accepted);
         if (handled != null && handled > 0) {
-            timed(start, readAt[0], appliedAt[0], handled, false);
+            timed(start, readAt[0], appliedAt[0], handled, false, alongside[0] != null && alongside[0].used());
         }
         return handled == null ? 0 : handled;
     }
@@ -99,10 +105,12 @@ public class OutboxRelay {
      * Times a round that delivered rows; a first round trip that never came back counts as all read,
      * and a batch never applied (or gone the careful way) as applied at the end.
      */
-    private void timed(long start, long readAt, long appliedAt, int rows, boolean careful) {
+    private void timed(long start, long readAt, long appliedAt, int rows, boolean careful,
+                       boolean readModelsAlongside) {
         long end = System.nanoTime();
         long read = (readAt == 0 ? end : readAt) - start;
-        metrics.round(end - start, read, Math.max(read, (appliedAt == 0 ? end : appliedAt) - start), rows, careful);
+        metrics.round(end - start, read, Math.max(read, (appliedAt == 0 ? end : appliedAt) - start), rows, careful,
+                readModelsAlongside);
     }
 
     /** A round's answer when its batch must go the careful way. */

@@ -17,11 +17,11 @@ import org.springframework.stereotype.Component;
  * short is waiting for the relay to run, not for its rounds; rounds that take long are the lag.
  * A round over {@link #SLOW_ROUND} is also logged, at most once per {@link #SLOW_LOG_INTERVAL} (the
  * next line counts those left out and tells the slowest of them), with where its time went: its
- * first round trip (the relay lock and the read of the pending rows), applying them (the read
- * models' read, a round trip of its own, and the service's work on them), and its last round trip
- * (the read models' rows, the delivered rows' removal and the commit, whose WAL flush is where a
- * disk that stalls holds a round up). The line does not tell the read models' read from the
- * service's work: both are in the time spent applying.
+ * first round trip (the relay lock and the read of the pending rows, and most often the read
+ * models' read with them), applying them (the service's work on them, and the read models' read,
+ * a round trip of its own, when the first did not serve: the line then says so), and its last round
+ * trip (the read models' rows, the delivered rows' removal and the commit, whose WAL flush is where
+ * a disk that stalls holds a round up).
  */
 @Component
 public class RelayMetrics {
@@ -74,14 +74,16 @@ public class RelayMetrics {
      * A round that delivered {@code rows} in {@code nanos}, of which {@code readNanos} until its
      * pending rows had been read (its first round trip) and {@code appliedNanos} until they had been
      * applied (its last round trip about to go); {@code careful} if it went the careful way (then the
-     * rest after the read is the careful round's transactions, and {@code appliedNanos} is not told).
+     * rest after the read is the careful round's transactions, and {@code appliedNanos} is not told);
+     * {@code readModelsAlongside} if the read models were read in the first round trip, with the rows.
      */
-    void round(long nanos, long readNanos, long appliedNanos, int rows, boolean careful) {
+    void round(long nanos, long readNanos, long appliedNanos, int rows, boolean careful,
+               boolean readModelsAlongside) {
         rounds.record(nanos, TimeUnit.NANOSECONDS);
         if (nanos < SLOW_ROUND.toNanos()) {
             return;
         }
-        Slow round = new Slow(nanos, readNanos, appliedNanos, rows, careful);
+        Slow round = new Slow(nanos, readNanos, appliedNanos, rows, careful, readModelsAlongside);
         long now = nanoClock.getAsLong();
         long skipped;
         Slow slowest;
@@ -105,17 +107,19 @@ public class RelayMetrics {
     }
 
     /** A slow round, as its log line tells it. */
-    private record Slow(long nanos, long readNanos, long appliedNanos, int rows, boolean careful) {
+    private record Slow(long nanos, long readNanos, long appliedNanos, int rows, boolean careful,
+                        boolean readModelsAlongside) {
         @Override
         public String toString() {
             String head = TimeUnit.NANOSECONDS.toMillis(nanos) + " ms for " + rows + " outbox row(s): "
-                    + TimeUnit.NANOSECONDS.toMillis(readNanos) + " ms to lock and read them, ";
+                    + TimeUnit.NANOSECONDS.toMillis(readNanos) + " ms to lock and read them"
+                    + (readModelsAlongside ? " and the read models, " : ", ");
             if (careful) {
                 return head + TimeUnit.NANOSECONDS.toMillis(nanos - readNanos)
                         + " ms to fail at once and deliver them a command at a time (careful)";
             }
             return head + TimeUnit.NANOSECONDS.toMillis(appliedNanos - readNanos)
-                    + " ms to read the read models and apply them, "
+                    + (readModelsAlongside ? " ms to apply them, " : " ms to read the read models and apply them, ")
                     + TimeUnit.NANOSECONDS.toMillis(nanos - appliedNanos)
                     + " ms to write them, remove them and commit";
         }

@@ -6,6 +6,7 @@ import dev.ledger.infra.Pipeline;
 import dev.ledger.infra.TransactionBuffer;
 import dev.ledger.infra.account.LedgerEntry;
 import dev.ledger.infra.account.LedgerEntryColumns;
+import dev.ledger.infra.outbox.OutboxStore.PendingAccounts;
 import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
@@ -82,7 +84,7 @@ public class LedgerProjector {
         try {
             atOnce = ownTransaction.execute(status -> {
                 TransactionBuffer.commitWithRows(jdbc);
-                Delivery delivered = deliverAtOnce(batch, accepted);
+                Delivery delivered = deliverAtOnce(batch, accepted, null);
                 if (delivered == null) {
                     status.setRollbackOnly();
                 }
@@ -114,7 +116,77 @@ public class LedgerProjector {
      *                 once the caller's transaction has committed
      */
     public Delivery deliverInCurrentTransaction(List<PendingEntry> batch, List<Instant> accepted) {
-        return deliverAtOnce(batch, accepted);
+        return deliverAtOnce(batch, accepted, null);
+    }
+
+    /**
+     * {@link #deliverInCurrentTransaction(List, List)}, with the read models as the round's first
+     * round trip read them ({@link #readAlongside}): when they serve the batch, the delivery reads
+     * nothing itself, and the round has two round trips, not three.
+     */
+    public Delivery deliverInCurrentTransaction(List<PendingEntry> batch, List<Instant> accepted,
+                                                ReadAlongside alongside) {
+        return deliverAtOnce(batch, accepted, alongside);
+    }
+
+    /**
+     * Adds to a relay round's first round trip, after its read of the pending rows, the reads a
+     * delivery at once makes before it applies them (see {@link #deliverAtOnce}): the consumer's
+     * lock, tried (a lock held elsewhere, by a rebuild or another relay's round, is then waited for
+     * in the delivery's own round trip, as without this), then, each a statement of its own seeing
+     * what committed before it, the feed's last position and, for each account of {@code accounts},
+     * its balance and whether it has held events. They serve a batch whose accounts are all among
+     * those read, and only if the lock was granted; otherwise the delivery reads them itself.
+     * Whatever round the first round trip belongs to, and whether it gets its own lock or not, the
+     * consumer's lock taken here lasts to the end of its transaction.
+     */
+    public ReadAlongside readAlongside(Pipeline pipeline, PendingAccounts accounts) {
+        ReadAlongside read = new ReadAlongside();
+        pipeline.query("select pg_try_advisory_xact_lock(?, ?)", rs -> read.locked = rs.getBoolean(1), LOCK_CLASS,
+                        PROJECTOR_LOCK)
+                .query(LAST_POSITION_SQL, rs -> read.lastPosition = rs.getLong(1))
+                .query("""
+                        select a.account_id, b.version, b.balance, b.currency, b.overdraft_limit,
+                               exists (select 1 from projection_held h where h.account_id = a.account_id)
+                        from (%s) a
+                        left join account_balance b on b.account_id = a.account_id""".formatted(accounts.sql()),
+                        rs -> {
+                            String accountId = rs.getString(1);
+                            read.accounts.add(accountId);
+                            long version = rs.getLong(2);
+                            if (!rs.wasNull()) {
+                                read.balances.put(accountId, new Balance(version, rs.getLong(3), rs.getString(4),
+                                        rs.getLong(5), 0));
+                            }
+                            if (rs.getBoolean(6)) {
+                                read.held.add(accountId);
+                            }
+                        }, accounts.limit());
+        return read;
+    }
+
+    /**
+     * The read models as a relay round's first round trip read them ({@link #readAlongside}), for
+     * the delivery of that round's batch.
+     */
+    public static final class ReadAlongside {
+
+        private boolean locked;
+        private long lastPosition;
+        /** The accounts read, whether or not they have a balance yet. */
+        private final Set<String> accounts = new HashSet<>();
+        private final Map<String, Balance> balances = new HashMap<>();
+        private final Set<String> held = new HashSet<>();
+        private boolean used;
+
+        private boolean serves(String[] accountIds) {
+            return locked && accounts.containsAll(Arrays.asList(accountIds));
+        }
+
+        /** Whether the delivery given it used it, instead of reading the read models itself. */
+        public boolean used() {
+            return used;
+        }
     }
 
     /** Records the lag of events whose delivery has just committed (accepted at the given times). */
@@ -131,27 +203,43 @@ public class LedgerProjector {
      * written in one round trip. Anything else (a gap, a held event, a mismatch, a failing write)
      * answers null, or throws, with nothing kept, and the batch goes the careful way.
      */
-    private Delivery deliverAtOnce(List<PendingEntry> batch, List<Instant> accepted) {
+    private Delivery deliverAtOnce(List<PendingEntry> batch, List<Instant> accepted, ReadAlongside alongside) {
         String[] accountIds = batch.stream().map(pending -> pending.entry().accountId()).distinct()
                 .toArray(String[]::new);
         Map<String, Balance> balances = new HashMap<>();
         long[] held = {-1};
         Positions positions = new Positions(0);
-        // One round trip: the lock, then (each a statement of its own, seeing what committed before
-        // the lock was granted) the last position, the balances and the held events. The balance rows
-        // are not locked again: every writer of the read models takes the consumer's lock first and
-        // holds it to its commit, and the update below still requires the version read. (Locking
-        // them cost the server a WAL record per account per round: at 100 accounts, one for almost
-        // every deposit.)
-        lockAndReadPosition(new Pipeline(), positions)
-                .query("select account_id, version, balance, currency, overdraft_limit from account_balance"
-                        + " where account_id = any(?)", rs -> {
-                            balances.put(rs.getString(1), new Balance(rs.getLong(2), rs.getLong(3), rs.getString(4),
-                                    rs.getLong(5), 0));
-                        }, (Object) accountIds)
-                .query("select count(*) from projection_held where account_id = any(?)",
-                        rs -> held[0] = rs.getLong(1), (Object) accountIds)
-                .run(jdbc);
+        if (alongside != null && alongside.serves(accountIds)) {
+            // Read in the round's first round trip, under the lock, as below.
+            alongside.used = true;
+            positions.last = alongside.lastPosition;
+            held[0] = 0;
+            for (String accountId : accountIds) {
+                Balance balance = alongside.balances.get(accountId);
+                if (balance != null) {
+                    balances.put(accountId, balance);
+                }
+                if (alongside.held.contains(accountId)) {
+                    held[0]++;
+                }
+            }
+        } else {
+            // One round trip: the lock, then (each a statement of its own, seeing what committed
+            // before the lock was granted) the last position, the balances and the held events. The
+            // balance rows are not locked again: every writer of the read models takes the consumer's
+            // lock first and holds it to its commit, and the update below still requires the version
+            // read. (Locking them cost the server a WAL record per account per round: at 100 accounts,
+            // one for almost every deposit.)
+            lockAndReadPosition(new Pipeline(), positions)
+                    .query("select account_id, version, balance, currency, overdraft_limit from account_balance"
+                            + " where account_id = any(?)", rs -> {
+                                balances.put(rs.getString(1), new Balance(rs.getLong(2), rs.getLong(3),
+                                        rs.getString(4), rs.getLong(5), 0));
+                            }, (Object) accountIds)
+                    .query("select count(*) from projection_held where account_id = any(?)",
+                            rs -> held[0] = rs.getLong(1), (Object) accountIds)
+                    .run(jdbc);
+        }
         if (held[0] != 0) {
             return null;
         }
@@ -344,8 +432,11 @@ public class LedgerProjector {
      */
     private static Pipeline lockAndReadPosition(Pipeline pipeline, Positions positions) {
         return pipeline.execute("select pg_advisory_xact_lock(?, ?)", LOCK_CLASS, PROJECTOR_LOCK)
-                .query("select coalesce(max(position), 0) from event_feed", rs -> positions.last = rs.getLong(1));
+                .query(LAST_POSITION_SQL, rs -> positions.last = rs.getLong(1));
     }
+
+    /** The feed's last position (0 when it is empty). */
+    private static final String LAST_POSITION_SQL = "select coalesce(max(position), 0) from event_feed";
 
     /*
      * Savepoints straight on the transaction's JDBC connection: Spring's nested transactions need
