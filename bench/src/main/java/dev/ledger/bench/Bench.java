@@ -377,9 +377,31 @@ public final class Bench {
         return cmd;
     }
 
+    /**
+     * {@code command} run in a session of its own ({@code setsid}, when the machine has it), as a
+     * service started by an init system or from a terminal of its own runs; {@code command} itself
+     * when there is no {@code setsid}. With the kernel's autogroup scheduling on (Linux's default for
+     * desktops and these machines), the kernel shares the cores fairly between sessions first, and
+     * only then between the threads of a session: started from the benchmark's session, the service
+     * would share one session's part with the benchmark's own load generator, while every PostgreSQL
+     * backend (pgbench's included) calls {@code setsid} and so has a part of its own.
+     */
+    static List<String> inSessionOfItsOwn(List<String> command, Path setsid) {
+        if (!Files.isExecutable(setsid)) {
+            return command;
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(setsid.toString());
+        cmd.addAll(command);
+        return cmd;
+    }
+
+    static final Path SETSID = Path.of("/usr/bin/setsid");
+
     void startService() throws Exception {
         Path logFile = target.resolve("service.log");
-        List<String> cmd = serviceCommand(root, options.jar, "--ledger.limits.requests-per-second=1000000");
+        List<String> cmd = inSessionOfItsOwn(serviceCommand(root, options.jar, "--ledger.limits.requests-per-second=1000000"),
+                SETSID);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
                 .redirectErrorStream(true).redirectOutput(logFile.toFile());
         pb.environment().put("LEDGER_DB_URL", DB_URL);
@@ -397,6 +419,8 @@ public final class Bench {
                 c.call("GET", "/actuator/health", null, null, null);
                 if (c.status == 200) {
                     log("service healthy on port " + options.port + " (pid " + service.pid() + ")");
+                    run.environment.put("serviceScheduling", Machine.scheduling(service.pid(), ProcessHandle.current().pid(),
+                            Path.of("/proc")));
                     return;
                 }
             } catch (IOException notYet) {

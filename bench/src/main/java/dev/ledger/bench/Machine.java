@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -58,6 +59,35 @@ final class Machine {
      * The first processor's model name, family, model and clock from /proc/cpuinfo's text, as
      * "Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz)"; null when it names none.
      */
+    /**
+     * How the kernel shares the cores between the service and the benchmark (its load generator and
+     * pgbench's client): whether autogroup scheduling is on and the autogroup of each, from
+     * {@code proc} ({@code /proc}); an autogroup that cannot be read is left out.
+     */
+    static Map<String, Object> scheduling(long servicePid, long benchPid, Path proc) {
+        Map<String, Object> found = new LinkedHashMap<>();
+        try {
+            found.put("autogroupEnabled", Files.readString(proc.resolve("sys/kernel/sched_autogroup_enabled")).trim()
+                    .equals("1"));
+        } catch (IOException | RuntimeException unreadable) {
+            // Left out: a kernel without autogroup scheduling has no such file.
+        }
+        autogroup(proc, servicePid).ifPresent(group -> found.put("serviceAutogroup", group));
+        autogroup(proc, benchPid).ifPresent(group -> found.put("benchAutogroup", group));
+        return found;
+    }
+
+    /** The autogroup of a process ({@code /autogroup-85 nice 0} gives {@code autogroup-85}). */
+    private static Optional<String> autogroup(Path proc, long pid) {
+        try {
+            String line = Files.readString(proc.resolve(pid + "/autogroup")).trim();
+            String name = line.split("\\s+")[0];
+            return name.isEmpty() ? Optional.empty() : Optional.of(name.startsWith("/") ? name.substring(1) : name);
+        } catch (IOException | RuntimeException unreadable) {
+            return Optional.empty();
+        }
+    }
+
     static String cpu(String cpuinfo) {
         Map<String, String> first = new LinkedHashMap<>();
         for (String line : cpuinfo.split("\n")) {

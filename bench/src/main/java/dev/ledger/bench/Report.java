@@ -426,6 +426,26 @@ public final class Report {
         return out.toString();
     }
 
+    /**
+     * Whether autogroup scheduling is on, and the service's autogroup against the benchmark's
+     * ({@link Machine#scheduling}).
+     */
+    static String schedulingCell(Map<?, ?> scheduling) {
+        Object enabled = scheduling.get("autogroupEnabled");
+        String cell = enabled == null ? "autogroup scheduling unknown" : Boolean.TRUE.equals(enabled)
+                ? "autogroup scheduling on (cores shared between sessions first, then between a session's threads)"
+                : "autogroup scheduling off";
+        Object service = scheduling.get("serviceAutogroup");
+        Object bench = scheduling.get("benchAutogroup");
+        if (service != null && bench != null) {
+            cell += service.equals(bench)
+                    ? "; the service in the benchmark's own session (" + service + "), with the load generator"
+                    : "; the service in a session of its own (" + service + "), the benchmark, its load generator"
+                            + " and pgbench's client in another (" + bench + ")";
+        }
+        return cell;
+    }
+
     public static String generated(Run run) {
         StringBuilder out = new StringBuilder();
         Map<String, Object> env = run.environment;
@@ -467,6 +487,9 @@ public final class Report {
                 + (env.containsKey("jit") ? ", jit=" + env.get("jit") : ""));
         row(out, "Java", env.get("java") + (env.get("serviceJvmOptions") instanceof String jvm && !jvm.isEmpty()
                 ? "; the service's JVM options (`" + Bench.JVM_ARGS + "`, as `scripts/run` starts it): `" + jvm + "`" : ""));
+        if (env.get("serviceScheduling") instanceof Map<?, ?> scheduling && !scheduling.isEmpty()) {
+            row(out, "the kernel's scheduling", schedulingCell(scheduling));
+        }
         row(out, "pgbench", "`pgbench -b tpcb-like -M prepared -c <c> -j min(c,2) -T <s>`, scale " + opt.get("pgbenchScale")
                 + " (no `-P`: pgbench 15 refuses `-P 0`), `--log --sampling-rate=" + PgBench.LOG_SAMPLING_RATE
                 + "`: the latencies of a sample of its transactions, for its p50/p99 (its average is over all of them)");

@@ -33,6 +33,27 @@ class MachineTest {
             """;
 
     @Test
+    void schedulingTellsWhetherAutogroupsAreOnAndTheServicesAndTheBenchmarksGroups(@TempDir Path proc)
+            throws IOException {
+        Files.createDirectories(proc.resolve("sys/kernel"));
+        Files.writeString(proc.resolve("sys/kernel/sched_autogroup_enabled"), "1\n");
+        Files.createDirectories(proc.resolve("41"));
+        Files.writeString(proc.resolve("41/autogroup"), "/autogroup-1303 nice 0\n");
+        Files.createDirectories(proc.resolve("7"));
+        Files.writeString(proc.resolve("7/autogroup"), "/autogroup-85 nice 0\n");
+
+        assertThat(Machine.scheduling(41, 7, proc)).containsExactly(Map.entry("autogroupEnabled", true),
+                Map.entry("serviceAutogroup", "autogroup-1303"), Map.entry("benchAutogroup", "autogroup-85"));
+        assertThat(Machine.scheduling(41, 99, proc)).as("a process whose group cannot be read")
+                .doesNotContainKey("benchAutogroup").containsEntry("serviceAutogroup", "autogroup-1303");
+    }
+
+    @Test
+    void schedulingLeavesOutWhatAKernelWithoutAutogroupsDoesNotHave(@TempDir Path proc) {
+        assertThat(Machine.scheduling(41, 7, proc)).isEmpty();
+    }
+
+    @Test
     void names_the_first_processor_with_its_family_model_and_clock() {
         assertThat(Machine.cpu(INTEL)).isEqualTo("Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz)");
         assertThat(Machine.cpu("""

@@ -11,6 +11,18 @@ import org.junit.jupiter.api.Test;
 class ReportTest {
 
     @Test
+    void theSchedulingCellSaysWhetherTheServiceHasASessionOfItsOwn() {
+        assertThat(Report.schedulingCell(Map.of("autogroupEnabled", true, "serviceAutogroup", "autogroup-9",
+                "benchAutogroup", "autogroup-8")))
+                .startsWith("autogroup scheduling on").contains("the service in a session of its own (autogroup-9)")
+                .contains("in another (autogroup-8)");
+        assertThat(Report.schedulingCell(Map.of("autogroupEnabled", false, "serviceAutogroup", "autogroup-8",
+                "benchAutogroup", "autogroup-8")))
+                .startsWith("autogroup scheduling off")
+                .contains("the service in the benchmark's own session (autogroup-8), with the load generator");
+    }
+
+    @Test
     void createsTheDocumentWithBothPartsWhenAbsent() {
         String doc = Report.merge(null, "GEN 1");
         assertThat(doc).contains(Report.BEGIN + "\nGEN 1\n" + Report.END).contains("## Analysis");

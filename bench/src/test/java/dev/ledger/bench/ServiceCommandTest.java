@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,17 @@ class ServiceCommandTest {
         Path root = Path.of("/repo");
         assertThat(Bench.serviceCommand(root, "ledger.jar", "seed", "--accounts=1"))
                 .containsExactly("java", "@/repo/scripts/jvm.args", "-jar", "ledger.jar", "seed", "--accounts=1");
+    }
+
+    @Test
+    void theServiceStartsInASessionOfItsOwnWhenTheMachineHasSetsid(@TempDir Path bin) throws IOException {
+        Path setsid = Files.createFile(bin.resolve("setsid"));
+        assertThat(setsid.toFile().setExecutable(true)).isTrue();
+        List<String> command = List.of("java", "-jar", "ledger.jar");
+
+        assertThat(Bench.inSessionOfItsOwn(command, setsid))
+                .containsExactly(setsid.toString(), "java", "-jar", "ledger.jar");
+        assertThat(Bench.inSessionOfItsOwn(command, bin.resolve("missing"))).isEqualTo(command);
     }
 
     @Test
