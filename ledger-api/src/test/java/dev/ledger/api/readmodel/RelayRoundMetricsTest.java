@@ -55,12 +55,9 @@ class RelayRoundMetricsTest extends IntegrationTest {
         Scrape before = Scrape.of(ledger);
         assertThat(before.text()).contains("# TYPE " + ROUNDS + " histogram");
 
-        Logger logger = (Logger) LoggerFactory.getLogger(RelayMetrics.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        Level levelBefore = logger.getLevel();
+        List<String> lines;
         try (Connection lock = TestDatabase.get().connect()) {
             lock.setAutoCommit(false);
-            int pid = (int) TestDatabase.queryLong(lock, "select pg_backend_pid()");
             try (PreparedStatement row = lock.prepareStatement(
                     "select version from account_balance where account_id = ? for update")) {
                 row.setString(1, account);
@@ -68,24 +65,9 @@ class RelayRoundMetricsTest extends IntegrationTest {
                     assertThat(rs.next()).as("the account's read-model row").isTrue();
                 }
             }
-
             Api.created(ledger.deposit(account, 100, "EUR"));
-
             // The relay's round has read the deposit's row and waits for this transaction's lock.
-            Poll.until("a relay round waiting for the read-model row's lock", Duration.ofSeconds(20),
-                    () -> countBlockedBy(pid), blocked -> blocked > 0);
-            // No other round can end before this one: the next slow round logged is this one.
-            logger.setLevel(Level.INFO);
-            logged.start();
-            logger.addAppender(logged);
-            RelayMetricsAccess.logNextSlowRound(relayMetrics);
-            // The server, not this thread, holds the round up a quarter of a second more.
-            TestDatabase.queryLong(lock, "select 1 from pg_sleep(0.25)");
-            lock.commit();
-            Projections.awaitSettled();
-        } finally {
-            logger.detachAppender(logged);
-            logger.setLevel(levelBefore);
+            lines = linesOfTheRoundHeldBy(lock, "a relay round waiting for the read-model row's lock");
         }
 
         Scrape after = Scrape.of(ledger);
@@ -100,7 +82,6 @@ class RelayRoundMetricsTest extends IntegrationTest {
         assertThat(ledger.account(account).json().get("balance").asLong()).as("the deposit got through")
                 .isEqualTo(100);
 
-        List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         assertThat(lines).as("the held round's log line").hasSize(1);
         Matcher split = SPLIT.matcher(lines.get(0));
         assertThat(split.matches()).as(lines.get(0)).isTrue();
@@ -124,24 +105,46 @@ class RelayRoundMetricsTest extends IntegrationTest {
         Api.created(ledger.openAccount(account, "EUR", 0));
         Projections.awaitSettled();
 
-        Logger logger = (Logger) LoggerFactory.getLogger(RelayMetrics.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        Level levelBefore = logger.getLevel();
+        List<String> lines;
         try (Connection lock = TestDatabase.get().connect()) {
             lock.setAutoCommit(false);
-            int pid = (int) TestDatabase.queryLong(lock, "select pg_backend_pid()");
             try (PreparedStatement consumerLock = lock.prepareStatement("select pg_advisory_xact_lock(?, ?)")) {
                 consumerLock.setInt(1, LOCK_CLASS);
                 consumerLock.setInt(2, PROJECTOR_LOCK);
                 consumerLock.executeQuery().close();
             }
-
             Api.created(ledger.deposit(account, 70, "EUR"));
-
             // The relay's round has read the deposit's row, found the consumer's lock taken, and
             // waits for it in the read models' own read.
-            Poll.until("a relay round waiting for the consumer's lock", Duration.ofSeconds(20),
-                    () -> countBlockedBy(pid), blocked -> blocked > 0);
+            lines = linesOfTheRoundHeldBy(lock, "a relay round waiting for the consumer's lock");
+        }
+
+        assertThat(ledger.account(account).json().get("balance").asLong()).as("the deposit got through")
+                .isEqualTo(70);
+        assertThat(Rows.count("select count(*) from event_feed where account_id = ?", account))
+                .as("the account's events in the feed, once each").isEqualTo(2);
+        assertThat(lines).as("the held round's log line").hasSize(1);
+        Matcher split = SPLIT.matcher(lines.get(0));
+        assertThat(split.matches()).as(lines.get(0)).isTrue();
+        assertThat(split.group(3)).as("the read models read in a round trip of their own: " + lines.get(0)).isNull();
+        assertThat(lines.get(0)).contains("ms to read the read models and apply them");
+        assertThat(Long.parseLong(split.group(4))).as("the wait for the consumer's lock, in reading the read models")
+                .isGreaterThanOrEqualTo(250);
+        assertThat(Long.parseLong(split.group(2))).as("the round's lock and read").isLessThan(250);
+    }
+
+    /**
+     * Waits (bounded) until a relay round waits for {@code lock}'s transaction, then holds it a
+     * quarter of a second more on the server's side, commits, and answers the relay's slow-round
+     * lines logged meanwhile: no other round can end before the held one, so the first line is its.
+     */
+    private List<String> linesOfTheRoundHeldBy(Connection lock, String waiting) throws Exception {
+        int pid = (int) TestDatabase.queryLong(lock, "select pg_backend_pid()");
+        Poll.until(waiting, Duration.ofSeconds(20), () -> countBlockedBy(pid), blocked -> blocked > 0);
+        Logger logger = (Logger) LoggerFactory.getLogger(RelayMetrics.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Level levelBefore = logger.getLevel();
+        try {
             logger.setLevel(Level.INFO);
             logged.start();
             logger.addAppender(logged);
@@ -153,20 +156,7 @@ class RelayRoundMetricsTest extends IntegrationTest {
             logger.detachAppender(logged);
             logger.setLevel(levelBefore);
         }
-
-        assertThat(ledger.account(account).json().get("balance").asLong()).as("the deposit got through")
-                .isEqualTo(70);
-        assertThat(Rows.count("select count(*) from event_feed where account_id = ?", account))
-                .as("the account's events in the feed, once each").isEqualTo(2);
-        List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-        assertThat(lines).as("the held round's log line").hasSize(1);
-        Matcher split = SPLIT.matcher(lines.get(0));
-        assertThat(split.matches()).as(lines.get(0)).isTrue();
-        assertThat(split.group(3)).as("the read models read in a round trip of their own: " + lines.get(0)).isNull();
-        assertThat(lines.get(0)).contains("ms to read the read models and apply them");
-        assertThat(Long.parseLong(split.group(4))).as("the wait for the consumer's lock, in reading the read models")
-                .isGreaterThanOrEqualTo(250);
-        assertThat(Long.parseLong(split.group(2))).as("the round's lock and read").isLessThan(250);
+        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     private static int countBlockedBy(int pid) {
