@@ -225,11 +225,11 @@ public class OutboxStore {
     /**
      * {@link #lockAndReadPending(int)}, with a consumer's statements in the same round trip, after
      * the head read and under its planner settings (but the plan cache's, see {@link #read}):
-     * {@code alongside} adds them, given the
-     * statement that selects the accounts of the head's rows ({@link PendingAccounts}), for a
-     * consumer that reads its own state of those accounts without a round trip of its own. They run
-     * whether or not the relay lock was granted, and whichever way the rows are then read: what
-     * they read holds for the rows returned only where their account is among the accounts they saw.
+     * {@code alongside} adds them, given the statement that selects the accounts of the head's rows
+     * ({@link PendingAccounts}), for a consumer that reads its own state of those accounts without a
+     * round trip of its own. They run whether or not the relay lock was granted, and whichever way
+     * the rows are then read: what they read holds for the rows returned only where their account is
+     * among the accounts they saw.
      */
     List<PendingEntry> lockAndReadPending(int limit, BiConsumer<Pipeline, PendingAccounts> alongside) {
         boolean[] locked = {false};
