@@ -380,11 +380,11 @@ public final class Bench {
     /**
      * {@code command} run in a session of its own ({@code setsid}, when the machine has it), as a
      * service started by an init system or from a terminal of its own runs; {@code command} itself
-     * when there is no {@code setsid}. With the kernel's autogroup scheduling on (Linux's default for
-     * desktops and these machines), the kernel shares the cores fairly between sessions first, and
-     * only then between the threads of a session: started from the benchmark's session, the service
-     * would share one session's part with the benchmark's own load generator, while every PostgreSQL
-     * backend (pgbench's included) calls {@code setsid} and so has a part of its own.
+     * when there is no {@code setsid}. With the kernel's autogroup scheduling on (as it is on the
+     * machines this benchmark has run on), the kernel shares the cores fairly between sessions
+     * first, and only then between the threads of a session: started from the benchmark's session,
+     * the service would share one session's part with the benchmark's own load generator, while
+     * every PostgreSQL backend (pgbench's included) calls {@code setsid} and so has a part of its own.
      */
     static List<String> inSessionOfItsOwn(List<String> command, Path setsid) {
         if (!Files.isExecutable(setsid)) {

@@ -56,10 +56,6 @@ final class Machine {
     }
 
     /**
-     * The first processor's model name, family, model and clock from /proc/cpuinfo's text, as
-     * "Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz)"; null when it names none.
-     */
-    /**
      * How the kernel shares the cores between the service and the benchmark (its load generator and
      * pgbench's client): whether autogroup scheduling is on and the autogroup of each, from
      * {@code proc} ({@code /proc}); an autogroup that cannot be read is left out.
@@ -88,6 +84,10 @@ final class Machine {
         }
     }
 
+    /**
+     * The first processor's model name, family, model and clock from /proc/cpuinfo's text, as
+     * "Intel(R) Xeon(R) Processor (family 6, model 167, 2,600 MHz)"; null when it names none.
+     */
     static String cpu(String cpuinfo) {
         Map<String, String> first = new LinkedHashMap<>();
         for (String line : cpuinfo.split("\n")) {
