@@ -143,31 +143,27 @@ public class LedgerProjector {
     public ReadAlongside readAlongside(Pipeline pipeline, PendingAccounts accounts) {
         ReadAlongside read = new ReadAlongside();
         pipeline.query("select pg_try_advisory_xact_lock(?, ?)", rs -> read.locked = rs.getBoolean(1), LOCK_CLASS,
-                        PROJECTOR_LOCK)
-                .query(LAST_POSITION_SQL, rs -> read.lastPosition = rs.getLong(1))
-                .query("""
-                        select a.account_id, b.version, b.balance, b.currency, b.overdraft_limit,
-                               exists (select 1 from projection_held h where h.account_id = a.account_id)
-                        from (%s) a
-                        left join account_balance b on b.account_id = a.account_id""".formatted(accounts.sql()),
-                        rs -> {
-                            String accountId = rs.getString(1);
-                            read.accounts.add(accountId);
-                            long version = rs.getLong(2);
-                            if (!rs.wasNull()) {
-                                read.balances.put(accountId, new Balance(version, rs.getLong(3), rs.getString(4),
-                                        rs.getLong(5), 0));
-                            }
-                            if (rs.getBoolean(6)) {
-                                read.held.add(accountId);
-                            }
-                        }, accounts.limit());
+                PROJECTOR_LOCK);
+        read.readAfterTheLock(pipeline, accounts.sql(), accounts.limit());
+        return read;
+    }
+
+    /**
+     * The read models of a batch's accounts, read now in a round trip of their own: the consumer's
+     * lock, waited for, then (each a statement of its own, seeing what committed before the lock
+     * was granted) what {@link #readAlongside} reads.
+     */
+    private ReadAlongside readNow(String[] accountIds) {
+        ReadAlongside read = new ReadAlongside();
+        read.locked = true;
+        read.readAfterTheLock(new Pipeline().execute("select pg_advisory_xact_lock(?, ?)", LOCK_CLASS,
+                PROJECTOR_LOCK), "select unnest(?::text[]) as account_id", (Object) accountIds).run(jdbc);
         return read;
     }
 
     /**
      * The read models as a relay round's first round trip read them ({@link #readAlongside}), for
-     * the delivery of that round's batch.
+     * the delivery of that round's batch, or as a delivery reads them itself ({@link #readNow}).
      */
     public static final class ReadAlongside {
 
@@ -178,6 +174,35 @@ public class LedgerProjector {
         private final Map<String, Balance> balances = new HashMap<>();
         private final Set<String> held = new HashSet<>();
         private boolean used;
+
+        /**
+         * Adds the reads to {@code pipeline}, after its lock statement: the feed's last position, and
+         * the balance and held events of each account {@code accountsSql} (a statement with one
+         * parameter, {@code accountsArg}) selects. The balance rows are not locked: every writer of
+         * the read models takes the consumer's lock first and holds it to its commit, and the
+         * delivery's update still requires the version read. (Locking them cost the server a WAL
+         * record per account per round: at 100 accounts, one for almost every deposit.)
+         */
+        private Pipeline readAfterTheLock(Pipeline pipeline, String accountsSql, Object accountsArg) {
+            return pipeline.query(LAST_POSITION_SQL, rs -> lastPosition = rs.getLong(1))
+                    .query("""
+                            select a.account_id, b.version, b.balance, b.currency, b.overdraft_limit,
+                                   exists (select 1 from projection_held h where h.account_id = a.account_id)
+                            from (%s) a
+                            left join account_balance b on b.account_id = a.account_id""".formatted(accountsSql),
+                            rs -> {
+                                String accountId = rs.getString(1);
+                                accounts.add(accountId);
+                                long version = rs.getLong(2);
+                                if (!rs.wasNull()) {
+                                    balances.put(accountId, new Balance(version, rs.getLong(3), rs.getString(4),
+                                            rs.getLong(5), 0));
+                                }
+                                if (rs.getBoolean(6)) {
+                                    held.add(accountId);
+                                }
+                            }, accountsArg);
+        }
 
         private boolean serves(String[] accountIds) {
             return locked && accounts.containsAll(Arrays.asList(accountIds));
@@ -206,43 +231,22 @@ public class LedgerProjector {
     private Delivery deliverAtOnce(List<PendingEntry> batch, List<Instant> accepted, ReadAlongside alongside) {
         String[] accountIds = batch.stream().map(pending -> pending.entry().accountId()).distinct()
                 .toArray(String[]::new);
-        Map<String, Balance> balances = new HashMap<>();
-        long[] held = {-1};
-        Positions positions = new Positions(0);
-        if (alongside != null && alongside.serves(accountIds)) {
-            // Read in the round's first round trip, under the lock, as below.
+        // Read in the round's first round trip when that read serves the batch, else now.
+        ReadAlongside read = alongside != null && alongside.serves(accountIds) ? alongside : readNow(accountIds);
+        if (read == alongside) {
             alongside.used = true;
-            positions.last = alongside.lastPosition;
-            held[0] = 0;
-            for (String accountId : accountIds) {
-                Balance balance = alongside.balances.get(accountId);
-                if (balance != null) {
-                    balances.put(accountId, balance);
-                }
-                if (alongside.held.contains(accountId)) {
-                    held[0]++;
-                }
+        }
+        Map<String, Balance> balances = new HashMap<>();
+        for (String accountId : accountIds) {
+            if (read.held.contains(accountId)) {
+                return null;
             }
-        } else {
-            // One round trip: the lock, then (each a statement of its own, seeing what committed
-            // before the lock was granted) the last position, the balances and the held events. The
-            // balance rows are not locked again: every writer of the read models takes the consumer's
-            // lock first and holds it to its commit, and the update below still requires the version
-            // read. (Locking them cost the server a WAL record per account per round: at 100 accounts,
-            // one for almost every deposit.)
-            lockAndReadPosition(new Pipeline(), positions)
-                    .query("select account_id, version, balance, currency, overdraft_limit from account_balance"
-                            + " where account_id = any(?)", rs -> {
-                                balances.put(rs.getString(1), new Balance(rs.getLong(2), rs.getLong(3),
-                                        rs.getString(4), rs.getLong(5), 0));
-                            }, (Object) accountIds)
-                    .query("select count(*) from projection_held where account_id = any(?)",
-                            rs -> held[0] = rs.getLong(1), (Object) accountIds)
-                    .run(jdbc);
+            Balance balance = read.balances.get(accountId);
+            if (balance != null) {
+                balances.put(accountId, balance);
+            }
         }
-        if (held[0] != 0) {
-            return null;
-        }
+        Positions positions = new Positions(read.lastPosition);
         Map<String, Long> readVersions = new HashMap<>();
         balances.forEach((accountId, balance) -> readVersions.put(accountId, balance.version()));
         Map<String, List<PendingEntry>> units = new LinkedHashMap<>();
