@@ -78,8 +78,8 @@ public final class Chart {
         String yTitle = "throughput (pgbench tps / ledger deposits per s)";
         g.drawString(yTitle, -(TOP + plotH / 2) - fm.stringWidth(yTitle) / 2, 22);
         g.setTransform(saved);
-        line(g, sweep, xs, "pgbenchTps", top, plotH, new Color(0x1f, 0x77, 0xb4));
-        line(g, sweep, xs, "ledgerPerSecond", top, plotH, new Color(0xd6, 0x27, 0x28));
+        line(g, sweep, xs, "pgbenchTps", "ledgerPerSecond", true, top, plotH, new Color(0x1f, 0x77, 0xb4));
+        line(g, sweep, xs, "ledgerPerSecond", "pgbenchTps", false, top, plotH, new Color(0xd6, 0x27, 0x28));
         // legend
         int lx = LEFT + 20;
         int ly = TOP + 15;
@@ -108,8 +108,14 @@ public final class Chart {
         g.drawString(text, x + 40, y);
     }
 
-    private static void line(Graphics2D g, List<Map<String, Object>> sweep, int[] xs, String key, double top,
-                             int plotH, Color c) {
+    /**
+     * Draws one series with each point's value beside it. At each client count the higher of the two
+     * points gets its label above it and the lower one below, so that close values (the two lines
+     * meeting) are not printed over each other; {@code aboveOnTie} says which series is above when
+     * they are equal.
+     */
+    private static void line(Graphics2D g, List<Map<String, Object>> sweep, int[] xs, String key, String otherKey,
+                             boolean aboveOnTie, double top, int plotH, Color c) {
         g.setColor(c);
         g.setStroke(new BasicStroke(2.5f));
         int px = -1;
@@ -126,10 +132,24 @@ public final class Chart {
             }
             g.fillOval(xs[i] - 4, y - 4, 8, 8);
             String label = String.format(Locale.ROOT, "%,.0f", v);
-            g.drawString(label, xs[i] + 6, y - 6);
+            boolean above = labelAbove(v, value(sweep.get(i), otherKey), aboveOnTie);
+            g.drawString(label, xs[i] + 6, labelBaseline(y, above, g.getFontMetrics().getAscent()));
             px = xs[i];
             py = y;
         }
+    }
+
+    /** Whether a point's label goes above it: yes if its value is the higher at its client count. */
+    static boolean labelAbove(double v, double other, boolean aboveOnTie) {
+        if (Double.isNaN(other) || v > other) {
+            return true;
+        }
+        return v == other && aboveOnTie;
+    }
+
+    /** The baseline of a point's label: just above the point, or just below it. */
+    static int labelBaseline(int pointY, boolean above, int ascent) {
+        return above ? pointY - 6 : pointY + 6 + ascent;
     }
 
     static double value(Map<String, Object> m, String key) {
