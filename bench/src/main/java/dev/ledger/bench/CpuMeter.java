@@ -39,7 +39,13 @@ final class CpuMeter {
      * (part of {@code service}), -1 where they cannot be read.
      */
     record Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long jit,
-                    long self, long children, RunQueue.Snapshot waits) {
+                    long self, long children, RunQueue.Snapshot waits, long machineSteal) {
+
+        /** Without the host's steal counter (a kernel or a test that gives none): 0. */
+        Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long jit, long self,
+                 long children, RunQueue.Snapshot waits) {
+            this(nanos, machineBusy, machineTotal, postgres, service, jit, self, children, waits, 0);
+        }
     }
 
     /**
@@ -104,7 +110,7 @@ final class CpuMeter {
                     : new RunQueue.Snapshot(nanos, postgresWait, threads.wait, threads.writerRun, threads.writerWait,
                             threads.writers);
             return new Snapshot(nanos, machine[0], machine[1], pg, service, threads == null ? -1 : threads.jit, self,
-                    children, waits);
+                    children, waits, machine[2]);
         } catch (IOException | RuntimeException unreadable) {
             return null;
         }
@@ -181,6 +187,7 @@ final class CpuMeter {
         double seconds = (after.nanos() - before.nanos()) / 1e9;
         double busyCores = cores(after.machineBusy() - before.machineBusy(), seconds);
         double allCores = cores(after.machineTotal() - before.machineTotal(), seconds);
+        double stealCores = cores(after.machineSteal() - before.machineSteal(), seconds);
         double postgres = cores(after.postgres() - before.postgres(), seconds);
         // Idle in a pgbench phase, unless something of its own (the JIT, a collection, a maintenance
         // pass's statements, counted under PostgreSQL) runs then: shown, so that it is seen.
@@ -191,6 +198,9 @@ final class CpuMeter {
         m.put("seconds", Bench.round(seconds, 2));
         m.put("machineCores", Bench.round(allCores, 2));
         m.put("machineBusyCores", Bench.round(busyCores, 2));
+        // The host's: time this machine's cores were ready to run but the hypervisor ran something
+        // else. Neither busy (no work of this machine's was done) nor idle; part of machineCores.
+        m.put("stealCores", Bench.round(stealCores, 2));
         m.put("postgresCores", Bench.round(postgres, 2));
         m.put("serviceCores", Bench.round(service, 2));
         if (before.jit() >= 0 && after.jit() >= 0) {
@@ -216,7 +226,11 @@ final class CpuMeter {
         return ticks / TICKS_PER_SECOND / seconds;
     }
 
-    /** busy and total ticks of all CPUs from /proc/stat's first line. */
+    /**
+     * Busy, total and stolen ticks of all CPUs from /proc/stat's first line. Steal (the time a
+     * virtual machine's cores waited while the host ran something else) is in the total but not
+     * in busy: no work of this machine's was done then, so it is no part of an operation's CPU.
+     */
     static long[] machine(String procStat) {
         String first = procStat.lines().findFirst().orElseThrow();
         String[] f = first.trim().split("\\s+");
@@ -232,8 +246,8 @@ final class CpuMeter {
         long irq = Long.parseLong(f[6]);
         long softirq = Long.parseLong(f[7]);
         long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
-        long busy = user + nice + system + irq + softirq + steal;
-        return new long[] {busy, busy + idle + iowait};
+        long busy = user + nice + system + irq + softirq;
+        return new long[] {busy, busy + idle + iowait + steal, steal};
     }
 
     /** One process's line of /proc/PID/stat: its name, parent, own and waited-for children's ticks. */

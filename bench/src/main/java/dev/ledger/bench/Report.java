@@ -291,9 +291,9 @@ public final class Report {
             return "";
         }
         StringBuilder out = new StringBuilder("### Where the CPU went (A/B phases, from /proc)\n\n")
-                .append("| phase | ops/s | machine busy, cores | PostgreSQL, cores | service, cores (of which its JIT)")
+                .append("| phase | ops/s | machine busy, cores | host's steal, cores | PostgreSQL, cores | service, cores (of which its JIT)")
                 .append(" | load generator, cores | rest, cores | CPU per op, ms: PostgreSQL | service | load generator | machine |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> m : phases) {
             if (!(m.get("cpu") instanceof Map<?, ?> cpu) || cpu.isEmpty()) {
                 continue;
@@ -301,6 +301,7 @@ public final class Report {
             boolean pgbench = m.containsKey("tps");
             out.append(phaseCells(m))
                     .append(f2(num(cpu.get("machineBusyCores")))).append(" of ").append(f2(num(cpu.get("machineCores"))))
+                    .append(" | ").append(cpu.get("stealCores") instanceof Number steal ? f2(steal.doubleValue()) : "-")
                     .append(" | ").append(f2(num(cpu.get("postgresCores")))).append(" | ")
                     .append(f2(num(cpu.get("serviceCores")))).append(jitCell(cpu)).append(" | ")
                     .append(f2(num(cpu.get("loadGeneratorCores")))).append(" | ")
@@ -566,7 +567,9 @@ public final class Report {
                 .append("one tpcb-like transaction is 3 UPDATEs, 1 SELECT and 1 INSERT. Both ran on the same PostgreSQL ")
                 .append("in alternation (A B A B), so drift of the shared machine hits both.\n")
                 .append("- **where the CPU went**: Linux's /proc counters read just before each measured window opens ")
-                .append("and when it closes: the machine's busy time (all processes, the kernel's interrupt work included), PostgreSQL's ")
+                .append("and when it closes: the machine's busy time (all processes, the kernel's interrupt work included), ")
+                .append("the host's steal (time the virtual machine's cores were ready but the hypervisor ran something else: ")
+                .append("not busy, since none of this machine's work was done, and left out of every per-op figure), PostgreSQL's ")
                 .append("processes (backends that exited meanwhile counted through the postmaster), the service's JVM, and ")
                 .append("the load generator (pgbench, or the benchmark's own JVM for ledger phases); rest = busy minus those. ")
                 .append("In parentheses, the part of the service's that its JIT compiler threads (C1, C2) used: still compiling. ")

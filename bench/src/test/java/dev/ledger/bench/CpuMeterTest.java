@@ -29,10 +29,11 @@ class CpuMeterTest {
     }
 
     @Test
-    void counts_busy_time_with_interrupts_and_steal_and_idle_with_iowait() {
+    void counts_busy_time_with_interrupts_idle_with_iowait_and_the_host_s_steal_apart() {
         long[] machine = CpuMeter.machine("cpu  100 5 50 800 20 3 7 15 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
-        assertThat(machine[0]).isEqualTo(100 + 5 + 50 + 3 + 7 + 15);
-        assertThat(machine[1]).isEqualTo(machine[0] + 800 + 20);
+        assertThat(machine[0]).as("busy: user, nice, system, irq, softirq").isEqualTo(100 + 5 + 50 + 3 + 7);
+        assertThat(machine[1]).as("total: busy, idle, iowait and steal").isEqualTo(machine[0] + 800 + 20 + 15);
+        assertThat(machine[2]).as("steal").isEqualTo(15);
     }
 
     @Test
@@ -70,6 +71,20 @@ class CpuMeterTest {
                 within(1e-9));
         assertThat(pgbench).doesNotContainKey("serviceMillisPerOp");
         assertThat((double) pgbench.get("postgresMillisPerOp")).isCloseTo(0.4, within(1e-9));
+    }
+
+    @Test
+    void gives_the_host_s_steal_apart_and_leaves_it_out_of_the_cpu_per_operation() {
+        // One second on 2 cores: busy 120 ticks, stolen by the host 50, idle 30.
+        CpuMeter.Snapshot before = new CpuMeter.Snapshot(0, 1_000, 5_000, 0, 0, -1, 0, 0, null, 300);
+        CpuMeter.Snapshot after = new CpuMeter.Snapshot(1_000_000_000L, 1_120, 5_200, 0, 0, -1, 0, 0, null, 350);
+
+        Map<String, Object> usage = CpuMeter.usage(before, after, 1000, false);
+        assertThat((double) usage.get("machineCores")).isCloseTo(2.0, within(1e-9));
+        assertThat((double) usage.get("machineBusyCores")).isCloseTo(1.2, within(1e-9));
+        assertThat((double) usage.get("stealCores")).isCloseTo(0.5, within(1e-9));
+        assertThat((double) usage.get("machineBusyMillisPerOp")).as("the machine's own work only")
+                .isCloseTo(1.2, within(1e-9));
     }
 
     @Test

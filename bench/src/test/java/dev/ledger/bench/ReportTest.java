@@ -181,7 +181,7 @@ class ReportTest {
     void theCpuOfEachAbPhaseIsTabledAndTheCpuPerOperationComparedOnlyWhenMeasured() {
         Run run = new Run();
         run.pgbenchPhases.add(new LinkedHashMap<>(Map.of("name", "ab-1", "tps", 4000.0, "cpu",
-                Map.of("machineCores", 2.0, "machineBusyCores", 1.8, "postgresCores", 1.3, "serviceCores", 0.0,
+                Map.of("machineCores", 2.0, "machineBusyCores", 1.8, "stealCores", 0.05, "postgresCores", 1.3, "serviceCores", 0.0,
                         "loadGeneratorCores", 0.4, "otherCores", 0.1, "postgresMillisPerOp", 0.325,
                         "loadGeneratorMillisPerOp", 0.1, "machineBusyMillisPerOp", 0.45))));
         Map<String, Object> ledgerCpu = new LinkedHashMap<>(Map.of("machineCores", 2.0, "machineBusyCores", 1.8,
@@ -190,9 +190,10 @@ class ReportTest {
                 "machineBusyMillisPerOp", 0.6));
         ledgerCpu.put("serviceJitCores", 0.12);
         run.ledgerPhases.add(new LinkedHashMap<>(Map.of("name", "ab-spread-1", "perSecond", 3000.0, "cpu", ledgerCpu)));
-        assertThat(Report.cpuTable(run)).contains("| ab-1 (pgbench) | 4,000 | 1.80 of 2.00 | 1.30 | 0.00 | 0.40 | 0.10"
+        assertThat(Report.cpuTable(run)).contains("| ab-1 (pgbench) | 4,000 | 1.80 of 2.00 | 0.05 | 1.30 | 0.00 | 0.40 | 0.10"
                 + " | 0.325 | - | 0.100 | 0.450 |")
-                .contains("| ab-spread-1 | 3,000 | 1.80 of 2.00 | 0.80 | 0.80 (0.12) | 0.10 | 0.10 | 0.267 | 0.267 | 0.033"
+                .as("a run from before steal was read: a dash")
+                .contains("| ab-spread-1 | 3,000 | 1.80 of 2.00 | - | 0.80 | 0.80 (0.12) | 0.10 | 0.10 | 0.267 | 0.267 | 0.033"
                         + " | 0.600 |");
         assertThat(Report.summaryRows(run)).anySatisfy(row -> assertThat(row.measured())
                 .isEqualTo("0.600 ÷ 0.450 ms = 1.33"));
