@@ -36,16 +36,11 @@ final class CpuMeter {
 
     /**
      * Counters at one moment, in clock ticks; {@code jit} is the service's JIT compiler threads'
-     * (part of {@code service}), -1 where they cannot be read.
+     * (part of {@code service}), -1 where they cannot be read; {@code machineSteal} the host's steal
+     * (in {@code machineTotal}, not in {@code machineBusy}).
      */
     record Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long jit,
                     long self, long children, RunQueue.Snapshot waits, long machineSteal) {
-
-        /** Without the host's steal counter (a kernel or a test that gives none): 0. */
-        Snapshot(long nanos, long machineBusy, long machineTotal, long postgres, long service, long jit, long self,
-                 long children, RunQueue.Snapshot waits) {
-            this(nanos, machineBusy, machineTotal, postgres, service, jit, self, children, waits, 0);
-        }
     }
 
     /**

@@ -50,7 +50,8 @@ class CpuMeterTest {
         threads(15, 10, 45);
         CpuMeter.Snapshot after = meter.take(SERVICE);
         after = new CpuMeter.Snapshot(before.nanos() + 1_000_000_000L, after.machineBusy(), after.machineTotal(),
-                after.postgres(), after.service(), after.jit(), after.self(), after.children() + 5, after.waits());
+                after.postgres(), after.service(), after.jit(), after.self(), after.children() + 5, after.waits(),
+                after.machineSteal());
 
         Map<String, Object> ledger = CpuMeter.usage(before, after, 1000, false);
         assertThat((double) ledger.get("machineCores")).isCloseTo(2.0, within(1e-9));
@@ -94,7 +95,7 @@ class CpuMeterTest {
         CpuMeter.Snapshot before = meter.take(SERVICE);
         CpuMeter.Snapshot after = new CpuMeter.Snapshot(before.nanos() + 1_000_000_000L, before.machineBusy(),
                 before.machineTotal() + 200, before.postgres(), before.service(), before.jit(), before.self(),
-                before.children(), before.waits());
+                before.children(), before.waits(), before.machineSteal());
 
         assertThat(before.jit()).isEqualTo(-1);
         assertThat(CpuMeter.usage(before, after, 1000, false)).containsKey("serviceCores")
