@@ -289,7 +289,8 @@ class TwoRelaysTest extends IntegrationTest {
         void start() {
             for (int batch : EXTRA_RELAY_BATCHES) {
                 RelayProperties properties = batch == 0 ? relayProperties
-                        : new RelayProperties(true, batch, relayProperties.pollInterval(), relayProperties.linger());
+                        : new RelayProperties(true, batch, relayProperties.pollInterval(), relayProperties.linger(),
+                                relayProperties.lagTarget());
                 LedgerProjector consumer = handled.size() == STALLING_RELAY ? stalling(projector) : projector;
                 OutboxRelay relay = new OutboxRelay(outboxStore, consumer, transactionManager, properties, relayMetrics);
                 AtomicLong rows = new AtomicLong();

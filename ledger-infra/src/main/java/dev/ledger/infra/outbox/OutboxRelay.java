@@ -4,6 +4,7 @@ import dev.ledger.infra.outbox.OutboxStore.PendingEntry;
 import dev.ledger.infra.projection.LedgerProjector;
 import dev.ledger.infra.projection.LedgerProjector.Delivery;
 import dev.ledger.infra.projection.LedgerProjector.ReadAlongside;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +57,15 @@ public class OutboxRelay {
      * what fails. A round that delivered rows is timed ({@link RelayMetrics}).
      */
     public int relayOnce() {
+        return relayRound().rows();
+    }
+
+    /**
+     * One round ({@link #relayOnce()}), with the lag of the oldest event it delivered, from the
+     * command's acceptance to the round's commit (null for a round that delivered nothing or went
+     * the careful way), which the relay's wait between rounds follows ({@link Linger}).
+     */
+    Round relayRound() {
         long start = System.nanoTime();
         // When the first round trip (the lock and the read) had come back, and when the batch had been
         // applied (its last round trip, the rows and the commit, about to go); 0 until then.
@@ -92,13 +102,20 @@ public class OutboxRelay {
             if (carefully > 0) {
                 timed(start, readAt[0], 0, carefully, true, false);
             }
-            return carefully;
+            return new Round(carefully, null);
         }
-        consumer.applied(accepted);
+        Duration oldestLag = consumer.applied(accepted);
         if (handled != null && handled > 0) {
             timed(start, readAt[0], appliedAt[0], handled, false, alongside[0] != null && alongside[0].used());
         }
-        return handled == null ? 0 : handled;
+        return new Round(handled == null ? 0 : handled, oldestLag);
+    }
+
+    /**
+     * What a round did: the outbox rows it took care of, and the lag of the oldest event it
+     * delivered (null when it cannot tell).
+     */
+    record Round(int rows, Duration oldestLag) {
     }
 
     /**

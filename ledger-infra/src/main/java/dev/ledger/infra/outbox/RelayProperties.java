@@ -9,16 +9,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param batchSize    outbox rows delivered per round
  * @param pollInterval how long an idle relay waits for a wake-up before it looks again, which bounds
  *                     how late it notices rows committed by other instances
- * @param linger       how long the relay lets rows gather after a round that found fewer than a
- *                     batch, so that under load a round delivers many rows in its two
- *                     transactions instead of one or two; it adds at most this to read-model lag
+ * @param linger       the longest the relay lets rows gather after a round that found fewer than a
+ *                     batch, so that under load a round delivers many rows in its two round trips
+ *                     instead of one or two; it adds at most this to read-model lag
+ * @param lagTarget    the read-model lag that the wait aims at: after each round the wait moves
+ *                     towards the one that would have brought the round's oldest event in at this
+ *                     lag ({@link Linger}), so that slow rounds shorten it
  */
 @ConfigurationProperties("ledger.relay")
 public record RelayProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("500") int batchSize,
         @DefaultValue("PT0.1S") Duration pollInterval,
-        @DefaultValue("PT0.005S") Duration linger) {
+        @DefaultValue("PT0.02S") Duration linger,
+        @DefaultValue("PT0.025S") Duration lagTarget) {
 
     public RelayProperties {
         if (batchSize < 1 || batchSize > 10_000) {
@@ -29,6 +33,9 @@ public record RelayProperties(
         }
         if (linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
             throw new IllegalArgumentException("ledger.relay.linger must be 0..1 second");
+        }
+        if (lagTarget.isNegative() || lagTarget.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("ledger.relay.lag-target must be 0..10 seconds");
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.ledger.infra.outbox;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,8 +9,9 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs relay rounds on a thread of its own: straight on while there is work, otherwise waiting
- * for a commit to wake it or for the poll interval (rows committed by other instances) to pass.
+ * Runs relay rounds on a thread of its own: straight on while a round finds a full batch, after a
+ * wait that lets rows gather ({@link Linger}) while it finds fewer, and, when it finds none, once a
+ * commit wakes it or the poll interval (rows committed by other instances) has passed.
  */
 @Component
 class RelayWorker implements SmartLifecycle {
@@ -19,13 +22,19 @@ class RelayWorker implements SmartLifecycle {
     private final OutboxRelay relay;
     private final RelaySignal signal;
     private final RelayProperties properties;
+    private final Linger linger;
     private volatile Thread thread;
     private volatile boolean running;
 
-    RelayWorker(OutboxRelay relay, RelaySignal signal, RelayProperties properties) {
+    RelayWorker(OutboxRelay relay, RelaySignal signal, RelayProperties properties, MeterRegistry registry) {
         this.relay = relay;
         this.signal = signal;
         this.properties = properties;
+        this.linger = new Linger(properties.linger(), properties.lagTarget());
+        Gauge.builder("ledger.relay.linger", linger, wait -> wait.nanos() / 1e9)
+                .description("How long the relay now lets rows gather after a round that found fewer than a batch")
+                .baseUnit("seconds")
+                .register(registry);
     }
 
     @Override
@@ -41,14 +50,16 @@ class RelayWorker implements SmartLifecycle {
 
     private void loop() {
         long pollMillis = properties.pollInterval().toMillis();
-        long lingerNanos = properties.linger().toNanos();
         while (running) {
             try {
-                int handled = relay.relayOnce();
-                if (handled == 0) {
+                OutboxRelay.Round round = relay.relayRound();
+                if (round.rows() == 0) {
                     signal.await(pollMillis);
-                } else if (handled < properties.batchSize() && lingerNanos > 0) {
-                    LockSupport.parkNanos(lingerNanos);
+                    continue;
+                }
+                linger.afterRound(round.oldestLag());
+                if (round.rows() < properties.batchSize() && linger.nanos() > 0) {
+                    LockSupport.parkNanos(linger.nanos());
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();

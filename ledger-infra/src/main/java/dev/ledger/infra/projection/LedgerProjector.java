@@ -214,10 +214,21 @@ public class LedgerProjector {
         }
     }
 
-    /** Records the lag of events whose delivery has just committed (accepted at the given times). */
-    public void applied(List<Instant> accepted) {
+    /**
+     * Records the lag of events whose delivery has just committed (accepted at the given times);
+     * answers the largest, the oldest event's, or null when there were none.
+     */
+    public Duration applied(List<Instant> accepted) {
         Instant committedAt = clock.instant();
-        accepted.forEach(at -> metrics.applied(Duration.between(at, committedAt)));
+        Duration oldest = null;
+        for (Instant at : accepted) {
+            Duration lag = Duration.between(at, committedAt);
+            metrics.applied(lag);
+            if (oldest == null || lag.compareTo(oldest) > 0) {
+                oldest = lag;
+            }
+        }
+        return oldest;
     }
 
     /**
