@@ -27,7 +27,7 @@ class LingerTest {
     }
 
     @Test
-    void startsAtNothingAndSettlesWhereTheOldestEventMeetsTheTarget() {
+    void starts_at_nothing_and_settles_where_the_oldest_event_meets_the_target() {
         Linger linger = new Linger(MAX, TARGET);
         assertThat(linger.nanos()).isZero();
 
@@ -38,7 +38,7 @@ class LingerTest {
     }
 
     @Test
-    void quickRoundsWaitNoLongerThanTheMaximum() {
+    void quick_rounds_wait_no_longer_than_the_maximum() {
         Linger linger = new Linger(MAX, TARGET);
 
         // Rounds of 1 ms in all: the target would allow 29 ms; the maximum is 20.
@@ -46,7 +46,7 @@ class LingerTest {
     }
 
     @Test
-    void aLateRoundTakesTheWaitDownByHalfHowLateItCame() {
+    void a_late_round_takes_the_wait_down_by_half_how_late_it_came() {
         Linger linger = new Linger(MAX, TARGET);
         settle(linger, Duration.ofMillis(16), 30);
         long before = linger.nanos();
@@ -63,7 +63,7 @@ class LingerTest {
     }
 
     @Test
-    void slowRoundsWaitNothing() {
+    void slow_rounds_wait_nothing() {
         Linger linger = new Linger(MAX, TARGET);
 
         // Rounds that already take more than the target between them: waiting would only add lag.
@@ -71,7 +71,7 @@ class LingerTest {
     }
 
     @Test
-    void aRoundThatCannotTellItsLagLeavesTheWait() {
+    void a_round_that_cannot_tell_its_lag_leaves_the_wait() {
         Linger linger = new Linger(MAX, TARGET);
         settle(linger, Duration.ofMillis(16), 30);
         long before = linger.nanos();
@@ -82,7 +82,7 @@ class LingerTest {
     }
 
     @Test
-    void lagsFromClocksThatAreOffStayWithinTheBounds() {
+    void lags_from_clocks_that_are_off_stay_within_the_bounds() {
         Linger linger = new Linger(MAX, TARGET);
 
         linger.afterRound(Duration.ofDays(-365_000));
@@ -93,14 +93,14 @@ class LingerTest {
     }
 
     @Test
-    void noWaitWithoutAMaximum() {
+    void no_wait_without_a_maximum() {
         Linger linger = new Linger(Duration.ZERO, TARGET);
 
         assertThat(settle(linger, Duration.ofMillis(1), 10)).isZero();
     }
 
     @Test
-    void negativeBoundsAreRefused() {
+    void negative_bounds_are_refused() {
         assertThatThrownBy(() -> new Linger(Duration.ofMillis(-1), TARGET))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Linger(MAX, Duration.ofMillis(-1)))
