@@ -29,6 +29,7 @@ class RelayWorkerTest {
     private final BlockingQueue<Round> rounds = new LinkedBlockingQueue<>();
     /** Released each time the worker asks for a round. */
     private final Semaphore asked = new Semaphore(0);
+    private final RelaySignal signal = Mockito.spy(new RelaySignal());
     private RelayWorker worker;
 
     @BeforeEach
@@ -41,7 +42,7 @@ class RelayWorkerTest {
         });
         RelayProperties properties = new RelayProperties(true, 500, Duration.ofMillis(100), Duration.ofMillis(20),
                 Duration.ofMillis(25));
-        worker = new RelayWorker(relay, new RelaySignal(), properties, registry);
+        worker = new RelayWorker(relay, signal, properties, registry);
         worker.start();
         assertThat(asked.tryAcquire(WAIT_SECONDS, SECONDS)).as("the worker asked for its first round").isTrue();
     }
@@ -76,6 +77,19 @@ class RelayWorkerTest {
         assertThat(waitAfter(new Round(10, Duration.ofMillis(15)))).isCloseTo(5, within(1e-6));
         // A full batch, which goes straight on, still counts.
         assertThat(waitAfter(new Round(500, Duration.ofMillis(45)))).isZero();
+    }
+
+    @Test
+    void the_wait_is_the_signals_so_that_a_reader_can_end_it() throws InterruptedException {
+        waitAfter(new Round(10, Duration.ofMillis(5)));
+        waitAfter(new Round(10, Duration.ofMillis(5)));
+        waitAfter(new Round(500, Duration.ofMillis(5)));
+
+        // After each round that found fewer than a batch, for as long as the wait was then.
+        Mockito.verify(signal).linger(Duration.ofMillis(10).toNanos());
+        Mockito.verify(signal).linger(Duration.ofMillis(20).toNanos());
+        // After a full batch, none.
+        Mockito.verify(signal, Mockito.times(2)).linger(Mockito.anyLong());
     }
 
     @Test

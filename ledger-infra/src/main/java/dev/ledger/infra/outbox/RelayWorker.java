@@ -2,7 +2,6 @@ package dev.ledger.infra.outbox;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -10,8 +9,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs relay rounds on a thread of its own: straight on while a round finds a full batch, after a
- * wait that lets rows gather ({@link Linger}) while it finds fewer, and, when it finds none, once a
- * commit wakes it or the poll interval (rows committed by other instances) has passed.
+ * wait that lets rows gather ({@link Linger}; a reader waiting for the read models ends it) while it
+ * finds fewer, and, when it finds none, once a commit wakes it or the poll interval (rows committed
+ * by other instances) has passed.
  */
 @Component
 class RelayWorker implements SmartLifecycle {
@@ -59,7 +59,7 @@ class RelayWorker implements SmartLifecycle {
                 }
                 linger.afterRound(round.oldestLag());
                 if (round.rows() < properties.batchSize() && linger.nanos() > 0) {
-                    LockSupport.parkNanos(linger.nanos());
+                    signal.linger(linger.nanos());
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
