@@ -7,18 +7,17 @@ import org.springframework.stereotype.Component;
 /**
  * Wakes the relay when new outbox rows commit, so delivery does not wait for the next poll; and ends
  * its wait between rounds ({@link Linger}) when a reader waits for the read models, so a read of
- * one's own write does not wait for rows to gather.
+ * one's own write does not wait for rows to gather. Each is one permit at most: however often it is
+ * given, it ends one wait.
  */
 @Component
 public class RelaySignal {
 
-    private final Semaphore permits = new Semaphore(0);
+    private final Semaphore wakeUps = new Semaphore(0);
     private final Semaphore hurries = new Semaphore(0);
 
     public void wake() {
-        if (permits.availablePermits() == 0) {
-            permits.release();
-        }
+        giveOnce(wakeUps);
     }
 
     /**
@@ -26,21 +25,29 @@ public class RelaySignal {
      * between rounds ends now.
      */
     public void hurry() {
-        if (hurries.availablePermits() == 0) {
-            hurries.release();
-        }
+        giveOnce(hurries);
     }
 
     /** The relay's wait between rounds: at most the given time, less if a reader hurries it. */
     void linger(long nanos) throws InterruptedException {
-        hurries.tryAcquire(nanos, TimeUnit.NANOSECONDS);
-        hurries.drainPermits();
+        take(hurries, nanos);
     }
 
     /** Waits at most the given time for a wake-up; true when one came. */
     boolean await(long timeoutMillis) throws InterruptedException {
-        boolean woken = permits.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS);
-        permits.drainPermits();
-        return woken;
+        return take(wakeUps, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    }
+
+    private static void giveOnce(Semaphore signal) {
+        if (signal.availablePermits() == 0) {
+            signal.release();
+        }
+    }
+
+    /** Waits at most the given time for the signal, then clears it; true when it came. */
+    private static boolean take(Semaphore signal, long nanos) throws InterruptedException {
+        boolean given = signal.tryAcquire(nanos, TimeUnit.NANOSECONDS);
+        signal.drainPermits();
+        return given;
     }
 }

@@ -58,8 +58,9 @@ class RelayWorker implements SmartLifecycle {
                     continue;
                 }
                 linger.afterRound(round.oldestLag());
-                if (round.rows() < properties.batchSize() && linger.nanos() > 0) {
-                    signal.linger(linger.nanos());
+                long wait = linger.nanos();
+                if (round.rows() < properties.batchSize() && wait > 0) {
+                    signal.linger(wait);
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
