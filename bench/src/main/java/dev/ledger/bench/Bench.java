@@ -68,8 +68,25 @@ public final class Bench {
             code = bench.execute();
         } finally {
             bench.stopService();
+            bench.keepRun();
         }
         System.exit(code);
+    }
+
+    /** A copy of this run's results.json and service.log that the next run does not overwrite. */
+    void keepRun() {
+        if (run.startedAt == null) {
+            return;
+        }
+        try {
+            Path dir = RunArchive.keep(target, Instant.parse(run.startedAt), (String) run.environment.get("gitCommit"),
+                    RunArchive.KEEP);
+            if (dir != null) {
+                log("kept this run's results.json and service.log in " + root.relativize(dir));
+            }
+        } catch (IOException | RuntimeException e) {
+            log("keeping this run's files failed: " + e);
+        }
     }
 
     int execute() throws Exception {

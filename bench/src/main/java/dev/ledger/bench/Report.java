@@ -459,7 +459,7 @@ public final class Report {
                 .append("```\nbench/run\n```\n\n")
                 .append("Options: `bench/run --help`; `bench/run --quick` smoke-tests the harness in about a minute. ")
                 .append("Raw results, every measurement included: `bench/target/results.json`; service log: ")
-                .append("`bench/target/service.log`.\n\n");
+                .append("`bench/target/service.log`; the last 30 runs' copies of both: `bench/target/runs/`.\n\n");
         out.append("### Machine and settings\n\n");
         out.append("| | |\n|---|---|\n");
         row(out, "commit", env.get("gitCommit") + (Boolean.TRUE.equals(env.get("gitDirty")) ? " (uncommitted changes)" : ""));
