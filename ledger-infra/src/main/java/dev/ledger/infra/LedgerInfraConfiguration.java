@@ -31,8 +31,8 @@ public class LedgerInfraConfiguration {
      * ({@code JdbcTemplate}, Axon's JDBC event store), and nothing reads or writes a JPA entity. Spring
      * Boot would otherwise choose JPA's transaction manager (JPA is on the class path: Hibernate
      * validates Axon's tables at start-up), which opens a Hibernate session for every transaction and
-     * flushes it at every commit: about a tenth of the one writer's CPU and a sixth of the relay's,
-     * for sessions that never hold an entity (docs/performance.md, round 36).
+     * flushes it at every commit: about a tenth of the one writer's samples and a sixth of the
+     * relay's in a profile, for sessions that never hold an entity (docs/performance.md, round 36).
      */
     @Bean
     PlatformTransactionManager transactionManager(DataSource dataSource) {

@@ -52,10 +52,12 @@ public final class DatabaseUnavailable {
      * throws an {@link SQLException} without SQLSTATE ("Connection is closed"): the rollback Spring
      * then issues fails too, and that failure replaces the connection error it was cleaning up
      * after (Spring only logs the original). Left unrecognized, a request whose connection died
-     * under it answered 500 and counted as a success for the database circuit breaker.
+     * under it answered 500 and counted as a success for the database circuit breaker. The ledger's
+     * transaction manager is JDBC's, which reports such a failed commit or rollback as a
+     * {@link TransactionSystemException} with the driver's exception as its cause.
      */
     private static boolean isTransactionEndOnDeadConnection(Throwable cause) {
-        return (cause instanceof org.hibernate.TransactionException || cause instanceof TransactionSystemException)
+        return cause instanceof TransactionSystemException
                 && cause.getCause() instanceof SQLException sql && sql.getSQLState() == null;
     }
 }
