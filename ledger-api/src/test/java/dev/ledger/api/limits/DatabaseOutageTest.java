@@ -264,6 +264,48 @@ class DatabaseOutageTest {
         assertThat(reconciliation.json().get("balanced").asBoolean()).as(reconciliation.body()).isTrue();
     }
 
+    /**
+     * A connection that dies under a write, the database itself reachable: the write's statement
+     * fails on it, the pool closes it, and the rollback that follows fails on the closed connection,
+     * so the failure that reaches the writer is the rollback's (a {@code TransactionSystemException}
+     * whose cause has no SQLSTATE: {@code DatabaseUnavailable}'s dead-connection case). The write is
+     * answered 503 having written nothing, and the same key sent again is executed, once.
+     */
+    @Test
+    void a_write_whose_connection_dies_under_it_is_answered_503_and_writes_nothing() throws Exception {
+        await("the breaker closed", () -> breaker.getState() == State.CLOSED);
+        String account = "dropped-" + UUID.randomUUID();
+        Reply opened = ledger.openAccount(account, "EUR", 0);
+        assertThat(opened.status()).as(opened.body()).isEqualTo(201);
+        Attempt before = Attempt.send(account, "before-the-drop", 5);
+        assertThat(before.reply.status()).as(before.reply.body()).isEqualTo(201);
+        // The writer's connection went back to the pool a moment ago, and the pool hands out such a
+        // connection again without checking it (Hikari checks one only after 500 ms idle), as it
+        // would one whose server went away in that moment.
+        proxy.drop();
+        Attempt dropped = Attempt.send(account, "dropped", 7);
+        assertOverloaded(dropped.reply);
+        assertThat(recordedReferences(List.of(account))).as("deposits in the event store, by reference")
+                .containsOnlyKeys("before-the-drop");
+        // Sent again with the same key, as a client does after a 503. Other pooled connections that
+        // died with it may still be handed out once each (the relay's, used within the last 500 ms),
+        // and are answered 503 the same way until the pool has dropped them.
+        long deadline = System.nanoTime() + PHASE_WAIT.toNanos();
+        Attempt again = dropped.again();
+        while (again.reply.status() == 503) {
+            assertOverloaded(again.reply);
+            assertThat(deadline - System.nanoTime()).as("time left until the key is executed (of %s)", PHASE_WAIT)
+                    .isPositive();
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+            again = again.again();
+        }
+        assertThat(again.reply.status()).as(again.reply.body()).isEqualTo(201);
+        assertThat(again.reply.header("Idempotent-Replayed")).as("executed, not replayed").isNull();
+        assertThat(recordedReferences(List.of(account))).as("deposits in the event store, by reference")
+                .containsOnly(Map.entry("before-the-drop", 1L), Map.entry("dropped", 1L));
+        assertThat(depositedInTheStore(account)).isEqualTo(12);
+    }
+
     /** One deposit, remembered with its key, reference and amount, and how it was answered. */
     private record Attempt(String account, String key, String reference, long amount, Reply reply, Duration elapsed) {
 

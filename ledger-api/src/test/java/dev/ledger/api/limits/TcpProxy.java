@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP proxy on a free local port that forwards every connection to a target, with threads
  * copying both ways, and that can cut the line: {@link #cut()} closes every connection and stops
- * listening, so new connections are refused, until {@link #restore()} listens on the same port again.
+ * listening, so new connections are refused, until {@link #restore()} listens on the same port again;
+ * {@link #drop()} closes every connection and goes on listening.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -60,6 +61,11 @@ final class TcpProxy implements AutoCloseable {
             server.close();
             server = null;
         }
+        drop();
+    }
+
+    /** Drops every connection made so far; new ones are accepted as before. */
+    synchronized void drop() {
         for (Socket socket : open) {
             closeQuietly(socket);
         }
