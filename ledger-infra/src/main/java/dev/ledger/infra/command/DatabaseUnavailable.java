@@ -51,10 +51,14 @@ public final class DatabaseUnavailable {
      * fails with a connection error, the pool closes the connection, and every later call on it
      * throws an {@link SQLException} without SQLSTATE ("Connection is closed"): the rollback Spring
      * then issues fails too, and that failure replaces the connection error it was cleaning up
-     * after (Spring only logs the original). Left unrecognized, a request whose connection died
-     * under it answered 500 and counted as a success for the database circuit breaker. The ledger's
-     * transaction manager is JDBC's, which reports such a failed commit or rollback as a
-     * {@link TransactionSystemException} with the driver's exception as its cause.
+     * after (Spring only logs the original). Left unrecognized, it is not taken as the database's
+     * failure: a write group is run again write by write (on a fresh connection, answered 201: what
+     * {@code DatabaseOutageTest}'s dropped connection gets without this check), and a transaction
+     * with nothing to run again answered 500 and counted as a success for the database circuit
+     * breaker. With it, the group is answered 503 and the client's retry with the same key
+     * executes (docs/design.md, *One transaction per request*). The ledger's transaction manager is
+     * JDBC's, which reports such a failed commit or rollback as a {@link TransactionSystemException}
+     * with the driver's exception as its cause.
      */
     private static boolean isTransactionEndOnDeadConnection(Throwable cause) {
         return cause instanceof TransactionSystemException
