@@ -22,7 +22,7 @@ public record RelayProperties(
         @DefaultValue("500") int batchSize,
         @DefaultValue("PT0.1S") Duration pollInterval,
         @DefaultValue("PT0.02S") Duration linger,
-        @DefaultValue("PT0.025S") Duration lagTarget) {
+        @DefaultValue("PT0.02S") Duration lagTarget) {
 
     public RelayProperties {
         if (batchSize < 1 || batchSize > 10_000) {
